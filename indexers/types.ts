@@ -137,3 +137,33 @@ export interface Embedder {
   readonly dimensions: number;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
+
+/** Stored with the index; a different schema version or embedder means a rebuild, never a misread. */
+export interface IndexMeta {
+  schemaVersion: number;
+  embedder: { name: string; dimensions: number };
+  /** ISO time of the last completed index run. */
+  updatedAt: string;
+}
+
+export interface ChunkHit {
+  chunk: ChunkRecord;
+  score: number;
+}
+
+/** Read access to an index, for retrieval. Implemented in indexers/store. */
+export interface IndexReader {
+  readonly root: string;
+  readonly meta: IndexMeta;
+  /** BM25 over the code-tokenized `tokens` column; the query is tokenized the same way. */
+  fullTextSearch(query: string, k: number): Promise<ChunkHit[]>;
+  /** Nearest chunks to `vector` by cosine similarity (score: higher is closer). */
+  vectorSearch(vector: Float32Array, k: number): Promise<ChunkHit[]>;
+  /** Every chunk without its vector, loaded once and cached, for in-memory name, path and graph signals. */
+  allChunks(): Promise<ChunkRecord[]>;
+  allEdges(): Promise<EdgeRecord[]>;
+  allFiles(): Promise<FileRecord[]>;
+  /** The embedder the index was built with, for embedding queries. */
+  embedder(): Embedder;
+  close(): Promise<void>;
+}
