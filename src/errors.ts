@@ -33,6 +33,11 @@ export class ModelUnavailableError extends RagentError {
   override readonly exitCode = 3;
 }
 
+/** The user (or a caller's AbortSignal) cancelled the operation: exit code 130, like an interrupt. */
+export class CancelledError extends RagentError {
+  override readonly exitCode = 130;
+}
+
 /** Format an error for the terminal: message and hint, a stack only when debugging. */
 export function formatError(err: unknown, debug = false): string {
   if (err instanceof RagentError) {
