@@ -1,0 +1,80 @@
+/**
+ * The conversation with the model, with our own token count of it, kept inside the window by dropping old tool
+ * output (oldest first, the most recent results kept) when it would not fit.
+ */
+
+import type { ChatMessage } from '../src/model/types.js';
+import type { TokenCounter } from '../src/util/tokens.js';
+
+/** What a message is for, so condensing knows what it may drop. */
+export type MessageKind = 'system' | 'task' | 'assistant' | 'tool' | 'feedback';
+
+// Chat templates wrap every message in role markers; a few tokens each.
+const PER_MESSAGE_OVERHEAD = 6;
+// The most recent tool results are what the model is working from: never dropped.
+const KEEP_RECENT_TOOL_RESULTS = 2;
+
+interface Entry {
+  message: ChatMessage;
+  kind: MessageKind;
+  tokens: number;
+  condensed: boolean;
+}
+
+export class Conversation {
+  private readonly entries: Entry[] = [];
+  private emitted = 0;
+
+  constructor(private readonly counter: TokenCounter) {}
+
+  /** Append a message. */
+  add(message: ChatMessage, kind: MessageKind): void {
+    this.entries.push({ message, kind, tokens: this.count(message), condensed: false });
+  }
+
+  /** The messages to send, in order. */
+  messages(): ChatMessage[] {
+    return this.entries.map((e) => e.message);
+  }
+
+  /** Our token count of the whole conversation as sent. */
+  tokens(): number {
+    return this.entries.reduce((sum, e) => sum + e.tokens, 0);
+  }
+
+  /** Messages added since the last call (for the transcript); a message condensed later is not repeated. */
+  takeNew(): ChatMessage[] {
+    const fresh = this.entries.slice(this.emitted).map((e) => e.message);
+    this.emitted = this.entries.length;
+    return fresh;
+  }
+
+  /**
+   * Drop old tool output until the conversation fits in `limit` tokens. Returns how many messages were
+   * condensed and the tokens freed; the conversation may still exceed the limit when nothing more can go.
+   */
+  fit(limit: number): { messages: number; tokensFreed: number } {
+    let messages = 0;
+    let tokensFreed = 0;
+    const toolEntries = this.entries.filter((e) => e.kind === 'tool');
+    const droppable = toolEntries.slice(0, Math.max(0, toolEntries.length - KEEP_RECENT_TOOL_RESULTS));
+    for (const entry of droppable) {
+      if (this.tokens() <= limit) break;
+      if (entry.condensed) continue;
+      const name = entry.message.toolName ?? 'tool';
+      const before = entry.tokens;
+      entry.message = { ...entry.message, content: `[${name} output dropped to save room; call the tool again if you need it]` };
+      entry.tokens = this.count(entry.message);
+      entry.condensed = true;
+      messages++;
+      tokensFreed += before - entry.tokens;
+    }
+    return { messages, tokensFreed };
+  }
+
+  private count(message: ChatMessage): number {
+    let n = PER_MESSAGE_OVERHEAD + this.counter.count(message.content);
+    for (const call of message.toolCalls ?? []) n += this.counter.count(call.name + JSON.stringify(call.arguments)) + PER_MESSAGE_OVERHEAD;
+    return n;
+  }
+}
