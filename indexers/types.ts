@@ -32,6 +32,8 @@ export interface ParsedSymbol {
   exported: boolean;
   /** Identifiers the symbol's body references (calls, types, attributes), unique, in first-seen order. */
   references: string[];
+  /** Line of the first use of each reference, parallel to `references`. */
+  referenceLines?: number[];
 }
 
 /** One import statement. `resolvedPath` is a repository-relative path when the module is a file of this repo. */
@@ -40,6 +42,8 @@ export interface ParsedImport {
   source: string;
   /** Names brought in (`default`, `*` for namespace imports). */
   names: string[];
+  /** Names the import binds in this file, parallel to `names` (`React` for `import React from 'react'`). */
+  locals?: string[];
   line: number;
   resolvedPath: string | null;
 }
