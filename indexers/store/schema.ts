@@ -1,0 +1,174 @@
+/**
+ * The on-disk layout of the index: explicit Arrow schemas for every table, and the conversions between
+ * rows and records. Types are fixed here rather than inferred (inference makes line numbers Float64 and
+ * would let a vector of the wrong length through).
+ */
+import {
+  Bool,
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table as ArrowTable,
+  Utf8,
+  vectorFromArray,
+  type Data,
+  type DataType,
+} from 'apache-arrow';
+import type { ChunkRecord, EdgeRecord, FileRecord, ParsedImport } from '../types.js';
+
+/**
+ * Bumped whenever a table's columns or the meaning of a column change. An index with another version is
+ * rebuilt from scratch, never read.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const TABLES = { files: 'files', chunks: 'chunks', edges: 'edges', meta: 'meta' } as const;
+
+/** A files-table row: the public record plus the file's imports as parsed, for re-resolving them later. */
+export interface StoredFile extends FileRecord {
+  /** JSON of the file's `ParsedImport[]` as resolved when it was indexed; '[]' for text and skipped files. */
+  imports: string;
+  /** Symbols parsed from the file. */
+  symbols: number;
+}
+
+/** A chunk row as written: the record and its embedding. */
+export interface EmbeddedChunk extends ChunkRecord {
+  vector: Float32Array;
+}
+
+const str = (name: string): Field => new Field(name, new Utf8(), false);
+const int = (name: string): Field => new Field(name, new Int32(), false);
+
+export const filesSchema = new Schema([
+  str('path'),
+  str('hash'),
+  str('language'),
+  new Field('size', new Float64(), false),
+  str('skipReason'),
+  new Field('lossyUtf8', new Bool(), false),
+  str('imports'),
+  int('symbols'),
+]);
+
+/** Columns of the chunks table other than the vector, in the order of `ChunkRecord`. */
+export const CHUNK_COLUMNS = [
+  'id', 'path', 'fileHash', 'language', 'kind', 'name', 'qualifiedName', 'signature', 'doc',
+  'startLine', 'endLine', 'parent', 'text', 'tokens',
+] as const satisfies readonly (keyof ChunkRecord)[];
+
+/** The chunks table for vectors of `dimensions`. */
+export function chunksSchema(dimensions: number): Schema {
+  return new Schema([
+    ...CHUNK_COLUMNS.map((c) => (c === 'startLine' || c === 'endLine' ? int(c) : str(c))),
+    new Field('vector', new FixedSizeList(dimensions, new Field('item', new Float32(), true)), false),
+  ]);
+}
+
+export const edgesSchema = new Schema([str('fromPath'), str('fromSymbol'), str('kind'), str('target'), str('toPath'), int('line')]);
+
+export const metaSchema = new Schema([
+  int('schemaVersion'),
+  str('embedderName'),
+  int('embedderDimensions'),
+  str('updatedAt'),
+]);
+
+function column(type: DataType, values: unknown[]): Data {
+  if (type instanceof Int32) return makeData({ type, length: values.length, data: Int32Array.from(values as number[]) });
+  if (type instanceof Float64) return makeData({ type, length: values.length, data: Float64Array.from(values as number[]) });
+  return vectorFromArray(values, type).data[0]!;
+}
+
+function vectorColumn(type: FixedSizeList, vectors: Float32Array[]): Data {
+  const dim = type.listSize;
+  const flat = new Float32Array(vectors.length * dim);
+  vectors.forEach((v, i) => {
+    if (v.length !== dim) throw new Error(`vector ${i} has ${v.length} dimensions, the table holds ${dim}`);
+    flat.set(v, i * dim);
+  });
+  const child = makeData({ type: new Float32(), length: flat.length, data: flat });
+  return makeData({ type, length: vectors.length, nullCount: 0, child });
+}
+
+/** Build an Arrow table of `rows` with exactly `schema`'s types. */
+export function toArrow<T extends object>(schema: Schema, rows: readonly T[]): ArrowTable {
+  const children = schema.fields.map((f) => {
+    const values = rows.map((r) => (r as Record<string, unknown>)[f.name]);
+    return f.type instanceof FixedSizeList ? vectorColumn(f.type, values as Float32Array[]) : column(f.type, values);
+  });
+  const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
+  return new ArrowTable(schema, [new RecordBatch(schema, data)]);
+}
+
+/** Quote a value for a LanceDB SQL filter. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** `column IN (...)` over `values`. */
+export function sqlIn(column: string, values: readonly string[]): string {
+  return `\`${column}\` IN (${values.map(sqlString).join(', ')})`;
+}
+
+type Row = Record<string, unknown>;
+
+/** A chunks-table row (vector excluded) as a `ChunkRecord`. */
+export function chunkFromRow(row: Row): ChunkRecord {
+  return {
+    id: String(row.id),
+    path: String(row.path),
+    fileHash: String(row.fileHash),
+    language: row.language as ChunkRecord['language'],
+    kind: row.kind as ChunkRecord['kind'],
+    name: String(row.name),
+    qualifiedName: String(row.qualifiedName),
+    signature: String(row.signature),
+    doc: String(row.doc),
+    startLine: Number(row.startLine),
+    endLine: Number(row.endLine),
+    parent: String(row.parent),
+    text: String(row.text),
+    tokens: String(row.tokens),
+  };
+}
+
+/** An edges-table row as an `EdgeRecord`. */
+export function edgeFromRow(row: Row): EdgeRecord {
+  return {
+    fromPath: String(row.fromPath),
+    fromSymbol: String(row.fromSymbol),
+    kind: row.kind as EdgeRecord['kind'],
+    target: String(row.target),
+    toPath: String(row.toPath),
+    line: Number(row.line),
+  };
+}
+
+/** A files-table row as a `FileRecord` (the stored imports left out). */
+export function fileFromRow(row: Row): FileRecord {
+  return {
+    path: String(row.path),
+    hash: String(row.hash),
+    language: row.language as FileRecord['language'],
+    size: Number(row.size),
+    skipReason: row.skipReason as FileRecord['skipReason'],
+    lossyUtf8: Boolean(row.lossyUtf8),
+  };
+}
+
+/** Parse a stored imports column; a damaged value reads as no imports. */
+export function importsFromColumn(json: string): ParsedImport[] {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return Array.isArray(value) ? (value as ParsedImport[]) : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,42 @@
+/** Reading what an index holds without opening it for writing (for `ragent index --status`). */
+import { existsSync } from 'node:fs';
+import * as lancedb from '@lancedb/lancedb';
+import type { FileRecord } from '../types.js';
+import { indexDir, readMeta } from './location.js';
+import { fileFromRow, SCHEMA_VERSION, TABLES } from './schema.js';
+
+export interface StoredState {
+  /** Why the next run rebuilds everything, '' when it only updates. */
+  rebuild: '' | 'missing' | 'schema' | 'embedder';
+  files: Map<string, FileRecord>;
+  updatedAt: string;
+}
+
+/**
+ * The stored files and whether the index can be updated with the given embedder (`dimensions` undefined when
+ * it is not known without asking a server).
+ */
+export async function readStoredState(root: string, embedder: string, dimensions?: number): Promise<StoredState> {
+  const files = new Map<string, FileRecord>();
+  const dir = indexDir(root);
+  if (!existsSync(dir)) return { rebuild: 'missing', files, updatedAt: '' };
+  const db = await lancedb.connect(dir);
+  try {
+    const meta = await readMeta(db);
+    if (!meta || !(await db.tableNames()).includes(TABLES.files)) return { rebuild: 'missing', files, updatedAt: '' };
+    if (meta.schemaVersion !== SCHEMA_VERSION) return { rebuild: 'schema', files, updatedAt: meta.updatedAt };
+    if (meta.embedder.name !== embedder || (dimensions !== undefined && dimensions !== meta.embedder.dimensions)) {
+      return { rebuild: 'embedder', files, updatedAt: meta.updatedAt };
+    }
+    const table = await db.openTable(TABLES.files);
+    try {
+      const rows = await table.query().select(['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8']).toArray();
+      for (const r of rows) files.set(String(r.path), fileFromRow(r));
+    } finally {
+      table.close();
+    }
+    return { rebuild: '', files, updatedAt: meta.updatedAt };
+  } finally {
+    db.close();
+  }
+}

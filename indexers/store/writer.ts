@@ -1,0 +1,264 @@
+/**
+ * The write side of the index. Every change is ordered so that a process killed at any point leaves tables
+ * that still open and answer, and the next run finishes the job: a file's chunks and edges are replaced
+ * (delete by path, then insert) before its files-table row, so a file whose row is missing or stale is
+ * simply redone.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { IndexError } from '../../src/errors.js';
+import type { EdgeRecord, IndexMeta } from '../types.js';
+import {
+  chunksSchema,
+  edgesSchema,
+  filesSchema,
+  metaSchema,
+  SCHEMA_VERSION,
+  sqlIn,
+  TABLES,
+  toArrow,
+  type EmbeddedChunk,
+  type StoredFile,
+} from './schema.js';
+import { indexDir, readMeta, ragentDir } from './location.js';
+
+/**
+ * Below this many chunks an exact (brute-force) vector search is fast enough; above it an IVF index pays off.
+ * Measured with 256-dimension vectors: see evals/bench/index-bench.ts.
+ */
+export const VECTOR_INDEX_MIN_ROWS = 100_000;
+
+/** Paths per delete statement; keeps SQL filters a reasonable size. */
+const DELETE_BATCH = 500;
+
+/** FTS over pre-split code tokens: split on whitespace only, keep tokens as they are (already lower-case). */
+const FTS_CONFIG = lancedb.Index.fts({
+  baseTokenizer: 'whitespace',
+  lowercase: false,
+  stem: false,
+  removeStopWords: false,
+  asciiFolding: false,
+  withPosition: false,
+  maxTokenLength: 64,
+});
+
+/** Another `ragent index` is writing this index. */
+export class IndexLockedError extends IndexError {}
+
+/** One file's complete contribution to the index. */
+export interface FileUpdate {
+  file: StoredFile;
+  chunks: EmbeddedChunk[];
+  edges: EdgeRecord[];
+}
+
+export interface OpenWriterOptions {
+  embedder: { name: string; dimensions: number };
+  /** Drop everything and start over. */
+  full?: boolean;
+}
+
+function lockFile(root: string): string {
+  return join(ragentDir(root), 'index.lock');
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Take the writer lock; a lock left by a process that no longer exists (killed mid-run) is taken over. */
+function acquireLock(root: string): void {
+  const file = lockFile(root);
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
+  if (Number.isFinite(owner) && owner !== process.pid && processAlive(owner)) {
+    throw new IndexLockedError(`another ragent index (pid ${owner}) is writing ${ragentDir(root)}`, 'wait for it to finish, then run again');
+  }
+  writeFileSync(file, String(process.pid));
+}
+
+/** Writes one index run's changes to `<repo>/.ragent/index`. */
+export class IndexWriter {
+  /** True when the tables were created empty by this run: nothing needs deleting before inserts. */
+  readonly fresh: boolean;
+  private closed = false;
+
+  private constructor(
+    readonly root: string,
+    private readonly db: lancedb.Connection,
+    private readonly files: lancedb.Table,
+    private readonly chunks: lancedb.Table,
+    private readonly edges: lancedb.Table,
+    private readonly meta: lancedb.Table,
+    readonly embedder: { name: string; dimensions: number },
+    fresh: boolean,
+    /** Meta as found on opening; its `updatedAt` is '' until a run completes. */
+    readonly previous: IndexMeta | null,
+  ) {
+    this.fresh = fresh;
+  }
+
+  /**
+   * Open the index for writing, creating it when missing. An index of another schema version or built with
+   * another embedder (or `full`) is dropped and recreated: vectors are never mixed, old rows never misread.
+   */
+  static async open(root: string, opts: OpenWriterOptions): Promise<IndexWriter> {
+    const dir = ragentDir(root);
+    mkdirSync(dir, { recursive: true });
+    // Keeps the index out of git in any repository, whatever its own .gitignore says.
+    if (!existsSync(join(dir, '.gitignore'))) writeFileSync(join(dir, '.gitignore'), '*\n');
+    acquireLock(root);
+    try {
+      const db = await lancedb.connect(indexDir(root));
+      const previous = await readMeta(db);
+      const names = new Set(await db.tableNames());
+      const complete = Object.values(TABLES).every((t) => names.has(t));
+      const compatible =
+        !opts.full &&
+        complete &&
+        previous !== null &&
+        previous.schemaVersion === SCHEMA_VERSION &&
+        previous.embedder.name === opts.embedder.name &&
+        previous.embedder.dimensions === opts.embedder.dimensions;
+      if (!compatible) {
+        db.close();
+        rmSync(indexDir(root), { recursive: true, force: true });
+        const fresh = await lancedb.connect(indexDir(root));
+        const files = await fresh.createEmptyTable(TABLES.files, filesSchema);
+        const chunks = await fresh.createEmptyTable(TABLES.chunks, chunksSchema(opts.embedder.dimensions));
+        const edges = await fresh.createEmptyTable(TABLES.edges, edgesSchema);
+        const meta = await fresh.createEmptyTable(TABLES.meta, metaSchema);
+        const writer = new IndexWriter(root, fresh, files, chunks, edges, meta, opts.embedder, true, null);
+        // Meta last: from here on the (empty) index opens and answers.
+        await writer.writeMeta('');
+        return writer;
+      }
+      const [files, chunks, edges, meta] = await Promise.all(
+        [TABLES.files, TABLES.chunks, TABLES.edges, TABLES.meta].map((t) => db.openTable(t)),
+      );
+      return new IndexWriter(root, db, files!, chunks!, edges!, meta!, opts.embedder, false, previous);
+    } catch (err) {
+      rmSync(lockFile(root), { force: true });
+      throw err;
+    }
+  }
+
+  /** Every stored files-table row, keyed by path. `withImports` also loads the stored imports. */
+  async storedFiles(withImports = false): Promise<Map<string, StoredFile>> {
+    const columns = ['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8', 'symbols', ...(withImports ? ['imports'] : [])];
+    const rows = await this.files.query().select(columns).toArray();
+    const out = new Map<string, StoredFile>();
+    for (const r of rows) {
+      out.set(String(r.path), {
+        path: String(r.path),
+        hash: String(r.hash),
+        language: r.language,
+        size: Number(r.size),
+        skipReason: r.skipReason,
+        lossyUtf8: Boolean(r.lossyUtf8),
+        imports: withImports ? String(r.imports) : '[]',
+        symbols: Number(r.symbols),
+      });
+    }
+    return out;
+  }
+
+  /** Row counts after the run: chunks, edges, and symbols summed over files. */
+  async totals(): Promise<{ chunks: number; edges: number; symbols: number }> {
+    const [chunks, edges, rows] = await Promise.all([
+      this.chunks.countRows(),
+      this.edges.countRows(),
+      this.files.query().select(['symbols']).toArray(),
+    ]);
+    return { chunks, edges, symbols: rows.reduce((n, r) => n + Number(r.symbols), 0) };
+  }
+
+  /** Replace the rows of these files: chunks and edges first, the files-table rows last. */
+  async write(updates: readonly FileUpdate[]): Promise<void> {
+    if (!updates.length) return;
+    const paths = updates.map((u) => u.file.path);
+    const chunks = updates.flatMap((u) => u.chunks);
+    const edges = updates.flatMap((u) => u.edges);
+    for (const c of chunks) {
+      if (c.vector.length !== this.embedder.dimensions) {
+        throw new IndexError(
+          `embedding for ${c.path} has ${c.vector.length} dimensions, the index holds ${this.embedder.dimensions}`,
+          'run: ragent index --full',
+        );
+      }
+    }
+    if (!this.fresh) await this.deleteIn(this.chunks, 'path', paths);
+    if (chunks.length) await this.chunks.add(toArrow(chunksSchema(this.embedder.dimensions), chunks));
+    if (!this.fresh) await this.deleteIn(this.edges, 'fromPath', paths);
+    if (edges.length) await this.edges.add(toArrow(edgesSchema, edges));
+    if (!this.fresh) await this.deleteIn(this.files, 'path', paths);
+    await this.files.add(toArrow(filesSchema, updates.map((u) => u.file)));
+  }
+
+  /** Remove files that no longer exist: their chunks and edges first, then their rows. */
+  async remove(paths: readonly string[]): Promise<void> {
+    if (!paths.length) return;
+    await this.deleteIn(this.chunks, 'path', paths);
+    await this.deleteIn(this.edges, 'fromPath', paths);
+    await this.deleteIn(this.files, 'path', paths);
+  }
+
+  private async deleteIn(table: lancedb.Table, column: string, values: readonly string[]): Promise<void> {
+    for (let i = 0; i < values.length; i += DELETE_BATCH) {
+      await table.delete(sqlIn(column, values.slice(i, i + DELETE_BATCH)));
+    }
+  }
+
+  /**
+   * Bring indexes up to date and reclaim space: build the full-text index (and the vector index once the
+   * table is large), fold new rows into existing indexes, compact, and delete old versions so the directory
+   * does not grow across runs. Then record the run as complete.
+   */
+  async finish(): Promise<void> {
+    const indices = new Set((await this.chunks.listIndices()).map((i) => i.name));
+    const rows = await this.chunks.countRows();
+    if (rows > 0 && !indices.has('tokens_idx')) {
+      await this.chunks.createIndex('tokens', { config: FTS_CONFIG });
+    }
+    if (rows >= VECTOR_INDEX_MIN_ROWS && !indices.has('vector_idx')) {
+      await this.chunks.createIndex('vector', {
+        config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }),
+      });
+    }
+    // Only this process writes (it holds the lock), so files of unfinished transactions cannot exist.
+    const cleanup = { cleanupOlderThan: new Date(), deleteUnverified: true };
+    for (const table of [this.chunks, this.edges, this.files]) await table.optimize(cleanup);
+    await this.writeMeta(new Date().toISOString());
+    await this.meta.optimize(cleanup);
+  }
+
+  private async writeMeta(updatedAt: string): Promise<void> {
+    const row = {
+      schemaVersion: SCHEMA_VERSION,
+      embedderName: this.embedder.name,
+      embedderDimensions: this.embedder.dimensions,
+      updatedAt,
+    };
+    await this.meta.add(toArrow(metaSchema, [row]), { mode: 'overwrite' });
+  }
+
+  /** Release the tables and the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of [this.files, this.chunks, this.edges, this.meta]) t.close();
+    this.db.close();
+    rmSync(lockFile(this.root), { force: true });
+  }
+}
