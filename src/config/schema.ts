@@ -94,6 +94,14 @@ export const configSchema = z.strictObject({
       branchPrefix: z.string().default('ragent/'),
     })
     .prefault({}),
+  eval: z
+    .strictObject({
+      /** HumanEval file (JSONL or .jsonl.gz) for `ragent eval humaneval` without --dataset; empty means none. */
+      humanevalDataset: z.string().default(''),
+      /** MBPP file for `ragent eval mbpp` without --dataset; empty means none. */
+      mbppDataset: z.string().default(''),
+    })
+    .prefault({}),
 });
 
 export type RagentConfig = z.infer<typeof configSchema>;
