@@ -1,0 +1,149 @@
+/**
+ * Carries out one tool call for the model. Every failure (unknown tool, malformed arguments, an edit that
+ * cannot apply, a path outside the repository) becomes an `ok: false` result whose output tells the model
+ * what went wrong; only failures that are not the model's to fix (the disk, the runner) propagate.
+ */
+
+import { CancelledError, RagentError } from '../src/errors.js';
+import { loadPrompt } from '../src/util/prompts.js';
+import type { AgentEvent, TestScope } from './events.js';
+import { judge, outcomeFor, runPassed } from './judge.js';
+import type { ProposedCall } from './protocol.js';
+import { hasChanges, type RunState } from './state.js';
+import { verifyChanges, type TestRun } from './testing.js';
+import { performEdit } from './tools/edit.js';
+import { listSymbols, readFile, searchCode } from './tools/read.js';
+import { isToolName, toolNames, validateArgs, type ToolName } from './tools/specs.js';
+
+export interface ToolOutcome {
+  ok: boolean;
+  /** One line for views. */
+  summary: string;
+  /** What the model is given back. */
+  output: string;
+  /** The call ran the tests after edits: one edit-and-verify round ended. */
+  round?: { run: TestRun; scope: TestScope };
+}
+
+// Failures as the model sees them: enough to act on, small enough to leave room for the code.
+const FAILURE_CHARS = 4_000;
+
+/** Run one proposed call, yielding the events it causes (edits, test runs). */
+export async function* dispatch(call: ProposedCall, s: RunState): AsyncGenerator<AgentEvent, ToolOutcome> {
+  if (call.problem) return fail(`${call.problem}. Answer with one JSON object: {"thought": "...", "tool": "<tool name>", "arguments": {...}}.`, 'unreadable call');
+  if (!isToolName(call.name)) {
+    return fail(`unknown tool "${call.name}". The tools are: ${toolNames().join(', ')}.`, `unknown tool ${call.name}`);
+  }
+  const checked = validateArgs(call.name, call.args);
+  if (!checked.ok) return fail(`malformed arguments for ${call.name}: ${checked.problem}`, 'malformed arguments');
+  const a = checked.args;
+  const str = (k: string): string => a[k] as string;
+  const int = (k: string): number | undefined => a[k] as number | undefined;
+  try {
+    switch (call.name as ToolName) {
+      case 'search_code':
+        return ok(await searchCode(s.deps.retrieval, str('query')));
+      case 'read_file':
+        return ok(await readFile(s.deps.edits, str('path'), int('start_line'), int('end_line')));
+      case 'list_symbols':
+        return ok(await listSymbols(s.deps.edits, str('path')));
+      case 'edit_file':
+        return yield* edit(s, call.name, { type: 'search_replace', path: str('path'), search: str('search'), replace: str('replace') });
+      case 'replace_symbol':
+        return yield* edit(s, call.name, { type: 'replace_symbol', path: str('path'), symbol: str('symbol'), code: str('code') });
+      case 'create_file':
+        return yield* edit(s, call.name, { type: 'create_file', path: str('path'), content: str('content') });
+      case 'run_tests':
+        return yield* runTests(s);
+      case 'finish':
+        return yield* finish(s, str('summary'));
+    }
+  } catch (err) {
+    if (err instanceof RagentError && !(err instanceof CancelledError)) return fail(err.hint ? `${err.message}\n${err.hint}` : err.message, err.message);
+    throw err;
+  }
+  return fail(`unknown tool "${call.name}"`, 'unknown tool');
+}
+
+async function* edit(s: RunState, tool: string, e: Parameters<typeof performEdit>[0]): AsyncGenerator<AgentEvent, ToolOutcome> {
+  const out = yield* performEdit(e, tool, s.deps.edits, s.deps.approve);
+  if (out.applied) {
+    s.dirty = true;
+    s.roundEdits++;
+  }
+  return { ok: out.ok, summary: out.summary, output: out.output };
+}
+
+async function* runTests(s: RunState): AsyncGenerator<AgentEvent, ToolOutcome> {
+  const tests = s.deps.tests;
+  if (!tests.command) return fail('there is no test command: none is configured (agent.testCommand) and none was detected.', 'no test command');
+  if (!hasChanges(s) && s.baseline) {
+    return { ok: true, summary: 'no change since the baseline', output: reflection(s, s.baseline, 'baseline', 'Nothing has changed since the baseline run, so these are its results.') };
+  }
+  const round = yield* verifyChanges(tests, s.deps.edits.changedFiles(), s.deps.signal);
+  record(s, round);
+  return { ok: true, summary: countsOf(round.run), output: reflection(s, round.run, round.scope, verdictOf(s, round)), round };
+}
+
+async function* finish(s: RunState, summary: string): AsyncGenerator<AgentEvent, ToolOutcome> {
+  s.summary = summary;
+  const tests = s.deps.tests;
+  if (!hasChanges(s) || !tests.command) {
+    s.done = true;
+    return { ok: true, summary: 'finished', output: 'Finished.' };
+  }
+  let round: ToolOutcome['round'];
+  if (s.dirty || !s.lastFull) {
+    round = yield* verifyChanges(tests, s.deps.edits.changedFiles(), s.deps.signal);
+    record(s, round);
+  }
+  const criteria = judge({ hasTestCommand: true, baseline: s.baseline, final: s.dirty ? null : s.lastFull, targets: s.targets, changed: true });
+  if (outcomeFor(true, true, criteria) !== 'failed') {
+    s.done = true;
+    return { ok: true, summary: 'finished', output: `Finished. ${criteria.statement}`, round };
+  }
+  const run = round?.run ?? s.lastFull!;
+  const scope = round?.scope ?? 'full';
+  return { ok: false, summary: 'finish refused: tests fail', output: reflection(s, run, scope, `Not finished: ${criteria.statement}`), round };
+}
+
+/** Keep a full-suite run as the state of the files it saw. */
+export function record(s: RunState, round: { run: TestRun; scope: TestScope }): void {
+  if (round.scope === 'full') {
+    s.lastFull = round.run;
+    s.dirty = false;
+  }
+}
+
+function verdictOf(s: RunState, round: { run: TestRun; scope: TestScope }): string {
+  if (round.scope === 'related') return 'Tests related to your change fail, so the full suite was not run.';
+  const criteria = judge({ hasTestCommand: true, baseline: s.baseline, final: round.run, targets: s.targets, changed: true });
+  const done = outcomeFor(true, true, criteria) === 'verified';
+  return done ? `${criteria.statement} Call finish with a summary.` : criteria.statement;
+}
+
+/** The reflection prompt for a test run: counts, verdict, trimmed failures, rounds left. */
+export function reflection(s: RunState, run: TestRun, scope: TestScope, verdict: string): string {
+  const failures = runPassed(run) ? '' : s.deps.tests.summarize(run, FAILURE_CHARS);
+  const remaining = Math.max(0, s.deps.config.agent.maxIterations - s.iterations - 1);
+  return loadPrompt('reflection', { scope: scopeName(scope), counts: countsOf(run), verdict, failures, remaining: String(remaining) }).replace(/\n{3,}/g, '\n\n');
+}
+
+function scopeName(scope: TestScope): string {
+  return scope === 'related' ? 'the tests related to the changed files' : scope === 'full' ? 'the full suite' : 'before any change';
+}
+
+/** `5 passed, 1 failed`, or the exit code when the output could not be read per test. */
+export function countsOf(run: TestRun): string {
+  if (run.timedOut) return `timed out after ${Math.round(run.durationMs / 1000)} s`;
+  if (run.parsed) return `${run.passed} passed, ${run.failed} failed`;
+  return `exit code ${run.exitCode} (per-test results could not be read)`;
+}
+
+function ok(r: { output: string; summary: string }): ToolOutcome {
+  return { ok: true, ...r };
+}
+
+function fail(output: string, summary: string): ToolOutcome {
+  return { ok: false, output, summary };
+}

@@ -1,0 +1,83 @@
+/**
+ * The read-only tools: `search_code`, `read_file`, `list_symbols`. Each returns text for the model, or throws
+ * a ToolError whose message tells the model what to do instead.
+ */
+
+import { languageForPath } from '../../indexers/parse/languages.js';
+import { parseFile } from '../../indexers/parse/index.js';
+import type { EditPort, RetrievalPort } from '../deps.js';
+import { ToolError } from './errors.js';
+
+// A whole file of this size is readable in one call; longer ones are paged so one read cannot flood the window.
+const MAX_READ_LINES = 250;
+const SEARCH_RESULTS = 10;
+
+/** `search_code {query}`: the best-ranked symbols and chunks, one per line. */
+export async function searchCode(retrieval: RetrievalPort | null, query: string): Promise<{ output: string; summary: string }> {
+  if (!retrieval) throw new ToolError('the repository has no index, so search_code is unavailable; use read_file and list_symbols');
+  if (!query.trim()) throw new ToolError('the query is empty; search for identifiers, error text or plain words');
+  const hits = await retrieval.search(query, SEARCH_RESULTS);
+  if (!hits.length) return { output: `No results for ${JSON.stringify(query)}. Try other words or identifiers.`, summary: '0 results' };
+  const lines = hits.map((h) => {
+    const what = h.name ? `${h.kind} ${h.name}` : h.kind;
+    const sig = h.signature && h.signature !== h.name ? ` — ${oneLine(h.signature)}` : '';
+    return `${h.path}:${h.startLine}-${h.endLine} ${what}${sig}`;
+  });
+  return { output: lines.join('\n'), summary: `${hits.length} result${hits.length === 1 ? '' : 's'}, top ${hits[0]!.path}:${hits[0]!.startLine}` };
+}
+
+/** `read_file {path, start_line?, end_line?}`: numbered lines, paged past MAX_READ_LINES. */
+export async function readFile(
+  edits: EditPort,
+  path: string,
+  startLine?: number,
+  endLine?: number,
+): Promise<{ output: string; summary: string }> {
+  const text = await edits.readText(path);
+  const lines = splitForDisplay(text);
+  const total = lines.length;
+  if (total === 0) return { output: `${path} is empty.`, summary: 'empty file' };
+  const from = Math.max(1, startLine ?? 1);
+  if (from > total) throw new ToolError(`${path} has ${total} lines; start_line ${from} is past the end`);
+  const wanted = Math.max(from, Math.min(total, endLine ?? total));
+  const to = Math.min(wanted, from + MAX_READ_LINES - 1);
+  const body = numberLines(lines, from, to);
+  const more = to < total ? `\n(lines ${from}-${to} of ${total}; call read_file with start_line ${to + 1} to read on)` : '';
+  return { output: `${path} (lines ${from}-${to} of ${total})\n${body}${more}`, summary: `${path}:${from}-${to}` };
+}
+
+/** `list_symbols {path}`: the definitions tree-sitter finds, with line ranges and signatures. */
+export async function listSymbols(edits: EditPort, path: string): Promise<{ output: string; summary: string }> {
+  const text = await edits.readText(path);
+  const language = languageForPath(path);
+  if (language === 'text') throw new ToolError(`${path} is not a source file ragent can parse; use read_file`);
+  const parsed = parseFile(path, text, language);
+  if (!parsed.symbols.length) return { output: `${path} defines no functions, classes or methods.`, summary: '0 symbols' };
+  const lines = parsed.symbols.map((s) => {
+    const indent = '  '.repeat(s.qualifiedName.split('.').length - 1);
+    return `${indent}${s.kind} ${s.qualifiedName} (lines ${s.startLine}-${s.endLine}): ${oneLine(s.signature)}`;
+  });
+  const note = parsed.hasErrors ? `\n(the file has syntax errors near line(s) ${parsed.errorLines.join(', ')})` : '';
+  return { output: lines.join('\n') + note, summary: `${parsed.symbols.length} symbols` };
+}
+
+/** Lines as shown to the model: no trailing empty line for a final newline, CR stripped. */
+function splitForDisplay(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Lines `from`..`to` (1-based, inclusive) prefixed with right-aligned line numbers. */
+export function numberLines(lines: string[], from: number, to: number): string {
+  const width = String(to).length;
+  const out: string[] = [];
+  for (let n = from; n <= to; n++) out.push(`${String(n).padStart(width)} | ${lines[n - 1]}`);
+  return out.join('\n');
+}
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > 160 ? flat.slice(0, 157) + '...' : flat;
+}
