@@ -61,6 +61,10 @@ export interface ModelInfo {
   /** The window ragent sends on every request (`num_ctx`). */
   numCtx: number;
   supportsTools: boolean;
+  /** Tokens a prompt may use: `numCtx` minus the answer's reserve. */
+  promptBudget?: number;
+  /** What had to be guessed (e.g. tool support read from the template on servers without `capabilities`). */
+  notes?: string[];
 }
 
 export interface CompletionResult {
