@@ -1,0 +1,428 @@
+import type Parser from 'tree-sitter';
+import type { ParsedImport, SymbolKind } from '../types.js';
+import { collapseSignature, jsdocText, lineOf, type Extraction, type SymbolDraft } from './draft.js';
+import { queryFor } from './parser.js';
+
+type Node = Parser.SyntaxNode;
+
+const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
+const CLASS_VALUES = new Set(['class', 'class_expression']);
+/** Statements whose blocks may declare nested functions and classes. */
+const NESTING = new Set([
+  'statement_block', 'if_statement', 'else_clause', 'for_statement', 'for_in_statement', 'while_statement',
+  'do_statement', 'try_statement', 'catch_clause', 'finally_clause', 'switch_statement', 'switch_body', 'switch_case',
+  'switch_default', 'labeled_statement',
+]);
+
+interface Scope {
+  parent: SymbolDraft | null;
+  /** Inside a function body: only declarations count, not consts. */
+  inFunction: boolean;
+  /** Inside an ambient `declare module` or `.d.ts` namespace, where everything is visible. */
+  ambient: boolean;
+}
+
+/** Symbols, imports and leading comment of a TypeScript, TSX or JavaScript syntax tree. */
+export function extractTypeScript(root: Node, text: string, language: 'typescript' | 'tsx' | 'javascript'): Extraction {
+  const symbols: SymbolDraft[] = [];
+  const imports: ParsedImport[] = [];
+  const exportedNames = new Set<string>();
+
+  const add = (
+    kind: SymbolKind,
+    name: string,
+    decl: Node,
+    outer: Node,
+    scope: Scope,
+    opts: { sigEnd?: number; exported: boolean; params?: Node | null; bodyless?: boolean },
+  ): SymbolDraft => {
+    const parent = scope.parent;
+    const sym: SymbolDraft = {
+      kind,
+      name,
+      qualifiedName: parent ? `${parent.qualifiedName}.${name}` : name,
+      signature: collapseSignature(text.slice(outer.startIndex, opts.sigEnd ?? outer.endIndex)),
+      doc: docBefore(outer),
+      startLine: lineOf(outer),
+      endLine: outer.endPosition.row + 1,
+      parent: parent?.qualifiedName ?? null,
+      exported: opts.exported,
+      start: outer.startIndex,
+      end: Math.max(outer.endIndex, decl.endIndex),
+      params: parameterNames(opts.params ?? null),
+      bodyless: opts.bodyless ?? false,
+    };
+    symbols.push(sym);
+    return sym;
+  };
+
+  const walkStatements = (container: Node, scope: Scope): void => {
+    for (const stmt of container.namedChildren) statement(stmt, stmt, scope, false);
+  };
+
+  /** Nested declarations inside a function body: functions and classes, not every local. */
+  const walkBody = (body: Node | null, scope: Scope): void => {
+    if (!body || body.type !== 'statement_block') return;
+    const visit = (node: Node): void => {
+      for (const child of node.namedChildren) {
+        switch (child.type) {
+          case 'function_declaration':
+          case 'generator_function_declaration':
+          case 'class_declaration':
+          case 'abstract_class_declaration':
+            statement(child, child, scope, false);
+            break;
+          default:
+            if (NESTING.has(child.type)) visit(child);
+        }
+      }
+    };
+    visit(body);
+  };
+
+  const statement = (node: Node, outer: Node, scope: Scope, exported: boolean): void => {
+    const isExported = exported || scope.ambient;
+    switch (node.type) {
+      case 'export_statement': {
+        const source = node.childForFieldName('source');
+        if (source) {
+          imports.push(exportFrom(node, source));
+          return;
+        }
+        const decl = node.childForFieldName('declaration');
+        if (decl) return statement(decl, node, scope, true);
+        const value = node.childForFieldName('value');
+        if (value) return defaultExport(value, node, scope);
+        for (const clause of node.namedChildren) {
+          if (clause.type !== 'export_clause') continue;
+          for (const spec of clause.namedChildren) {
+            const n = spec.childForFieldName('name');
+            if (n) exportedNames.add(n.text);
+          }
+        }
+        return;
+      }
+      case 'function_declaration':
+      case 'generator_function_declaration': {
+        const name = node.childForFieldName('name');
+        const body = node.childForFieldName('body');
+        if (!name) return;
+        const kind: SymbolKind = 'function';
+        const sym = add(kind, name.text, node, outer, scope, {
+          sigEnd: body?.startIndex,
+          exported: isExported,
+          params: node.childForFieldName('parameters'),
+        });
+        walkBody(body, { parent: sym, inFunction: true, ambient: false });
+        return;
+      }
+      case 'function_signature': {
+        const name = node.childForFieldName('name');
+        if (name) add('function', name.text, node, outer, scope, { exported: isExported, params: node.childForFieldName('parameters'), bodyless: true });
+        return;
+      }
+      case 'class_declaration':
+      case 'abstract_class_declaration':
+      case 'class': {
+        const name = node.childForFieldName('name');
+        if (!name) return;
+        classSymbol(name.text, node, outer, scope, isExported);
+        return;
+      }
+      case 'interface_declaration':
+      case 'type_alias_declaration':
+      case 'enum_declaration': {
+        const name = node.childForFieldName('name');
+        if (!name) return;
+        const kind: SymbolKind = node.type === 'interface_declaration' ? 'interface' : node.type === 'enum_declaration' ? 'enum' : 'type';
+        const body = kind === 'type' ? null : node.childForFieldName('body');
+        add(kind, name.text, node, outer, scope, { sigEnd: body?.startIndex, exported: isExported });
+        return;
+      }
+      case 'internal_module':
+      case 'module': {
+        const name = node.childForFieldName('name');
+        if (!name) return;
+        const body = node.childForFieldName('body');
+        const sym = add('namespace', name.text.replace(/^['"]|['"]$/g, ''), node, outer, scope, {
+          sigEnd: body?.startIndex,
+          exported: isExported || name.type === 'string',
+        });
+        if (body) walkStatements(body, { parent: sym, inFunction: false, ambient: scope.ambient || name.type === 'string' });
+        return;
+      }
+      case 'ambient_declaration':
+        for (const child of node.namedChildren) statement(child, node, scope, exported);
+        return;
+      case 'expression_statement': {
+        const inner = node.firstNamedChild;
+        if (!inner) return;
+        if (inner.type === 'internal_module' || inner.type === 'module') return statement(inner, outer === node ? node : outer, scope, exported);
+        if (inner.type === 'assignment_expression' && !scope.parent) commonJsExport(inner, node, scope);
+        return;
+      }
+      case 'lexical_declaration':
+      case 'variable_declaration': {
+        if (scope.inFunction) return;
+        const declarators = node.namedChildren.filter((c) => c.type === 'variable_declarator');
+        for (const d of declarators) variable(d, declarators.length === 1 ? outer : d, scope, isExported);
+        return;
+      }
+      case 'import_statement': {
+        const source = node.childForFieldName('source');
+        if (source) imports.push(importStatement(node, source));
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const classSymbol = (name: string, node: Node, outer: Node, scope: Scope, exported: boolean): void => {
+    const body = node.childForFieldName('body');
+    const sym = add('class', name, node, outer, scope, { sigEnd: body?.startIndex, exported });
+    if (!body) return;
+    const inner: Scope = { parent: sym, inFunction: false, ambient: false };
+    for (const member of body.namedChildren) {
+      switch (member.type) {
+        case 'method_definition':
+        case 'method_signature':
+        case 'abstract_method_signature': {
+          const mname = member.childForFieldName('name');
+          if (!mname) break;
+          const mbody = member.childForFieldName('body');
+          const msym = add('method', memberName(mname), member, member, inner, {
+            sigEnd: mbody?.startIndex,
+            exported: exported && isPublicMember(member, mname),
+            params: member.childForFieldName('parameters'),
+            bodyless: !mbody,
+          });
+          walkBody(mbody, { parent: msym, inFunction: true, ambient: false });
+          break;
+        }
+        case 'public_field_definition':
+        case 'field_definition': {
+          const fname = member.childForFieldName('name') ?? member.childForFieldName('property');
+          const value = member.childForFieldName('value');
+          if (!fname || !value || !FUNCTION_VALUES.has(value.type)) break;
+          const fbody = value.childForFieldName('body');
+          const msym = add('method', memberName(fname), member, member, inner, {
+            sigEnd: fbody?.startIndex,
+            exported: exported && isPublicMember(member, fname),
+            params: value.childForFieldName('parameters') ?? value.childForFieldName('parameter'),
+          });
+          walkBody(fbody, { parent: msym, inFunction: true, ambient: false });
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  };
+
+  const variable = (d: Node, outer: Node, scope: Scope, exported: boolean): void => {
+    const name = d.childForFieldName('name');
+    if (!name || name.type !== 'identifier') return;
+    const value = d.childForFieldName('value');
+    if (value && FUNCTION_VALUES.has(value.type)) {
+      const body = value.childForFieldName('body');
+      const sym = add('function', name.text, d, outer, scope, {
+        sigEnd: body?.startIndex,
+        exported,
+        params: value.childForFieldName('parameters') ?? value.childForFieldName('parameter'),
+      });
+      walkBody(body, { parent: sym, inFunction: true, ambient: false });
+    } else if (value && CLASS_VALUES.has(value.type)) {
+      classSymbol(name.text, value, outer, scope, exported);
+    } else if (exported) {
+      add('variable', name.text, d, outer, scope, { exported, sigEnd: firstLineEnd(text, outer.startIndex, outer.endIndex) });
+    }
+  };
+
+  const defaultExport = (value: Node, outer: Node, scope: Scope): void => {
+    if (value.type === 'identifier') {
+      exportedNames.add(value.text);
+      return;
+    }
+    const own = value.childForFieldName('name')?.text;
+    const name = own ?? 'default';
+    if (CLASS_VALUES.has(value.type)) return classSymbol(name, value, outer, scope, true);
+    if (FUNCTION_VALUES.has(value.type)) {
+      const body = value.childForFieldName('body');
+      const sym = add('function', name, value, outer, scope, {
+        sigEnd: body?.startIndex,
+        exported: true,
+        params: value.childForFieldName('parameters') ?? value.childForFieldName('parameter'),
+      });
+      walkBody(body, { parent: sym, inFunction: true, ambient: false });
+    }
+  };
+
+  /** `module.exports = …`, `module.exports.f = …` and `exports.f = …` in CommonJS modules. */
+  const commonJsExport = (assign: Node, stmt: Node, scope: Scope): void => {
+    const left = assign.childForFieldName('left');
+    const right = assign.childForFieldName('right');
+    if (!left || !right || left.type !== 'member_expression') return;
+    const target = left.text.replace(/\s+/g, '');
+    let name: string | undefined;
+    if (target === 'module.exports') {
+      if (right.type === 'identifier') exportedNames.add(right.text);
+      if (right.type === 'object') {
+        for (const p of right.namedChildren) {
+          if (p.type === 'shorthand_property_identifier') exportedNames.add(p.text);
+          else if (p.type === 'pair') {
+            const v = p.childForFieldName('value');
+            if (v?.type === 'identifier') exportedNames.add(v.text);
+          }
+        }
+        return;
+      }
+      name = right.childForFieldName('name')?.text;
+    } else {
+      const m = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(target);
+      name = m?.[1];
+    }
+    if (!name) return;
+    if (right.type === 'identifier') {
+      exportedNames.add(right.text);
+      return;
+    }
+    if (CLASS_VALUES.has(right.type)) return classSymbol(name, right, stmt, scope, true);
+    if (FUNCTION_VALUES.has(right.type)) {
+      const body = right.childForFieldName('body');
+      const sym = add('function', name, right, stmt, scope, {
+        sigEnd: body?.startIndex,
+        exported: true,
+        params: right.childForFieldName('parameters') ?? right.childForFieldName('parameter'),
+      });
+      walkBody(body, { parent: sym, inFunction: true, ambient: false });
+    }
+  };
+
+  walkStatements(root, { parent: null, inFunction: false, ambient: false });
+  if (exportedNames.size) {
+    for (const s of symbols) if (s.parent === null && exportedNames.has(s.name)) s.exported = true;
+  }
+  if (text.includes('require(') || text.includes('import(')) dynamicImports(root, language, imports);
+  imports.sort((a, b) => a.line - b.line);
+  return { symbols, imports, moduleDoc: leadingComment(root) };
+}
+
+function memberName(name: Node): string {
+  const t = name.text;
+  if (name.type === 'string') return t.slice(1, -1);
+  return t;
+}
+
+function isPublicMember(member: Node, name: Node): boolean {
+  if (name.type === 'private_property_identifier') return false;
+  for (const c of member.children) {
+    if (c.type === 'accessibility_modifier') return c.text === 'public';
+    if (c === name) break;
+  }
+  return true;
+}
+
+function firstLineEnd(text: string, start: number, end: number): number {
+  const nl = text.indexOf('\n', start);
+  return nl < 0 || nl > end ? end : nl;
+}
+
+/** The JSDoc block directly above a declaration (nothing but blank space between them). */
+function docBefore(node: Node): string {
+  const prev = node.previousSibling;
+  if (!prev || prev.type !== 'comment') return '';
+  if (prev.endPosition.row < node.startPosition.row - 1) return '';
+  return jsdocText(prev.text);
+}
+
+/** Leading comment of the file (a license header or module overview). */
+function leadingComment(root: Node): string {
+  const first = root.firstChild;
+  if (!first || first.type !== 'comment') return '';
+  const t = first.text;
+  if (t.startsWith('/*')) return jsdocText(`/**${t.slice(t.startsWith('/**') ? 3 : 2)}`);
+  const lines: string[] = [];
+  let n: Node | null = first;
+  let row = first.startPosition.row;
+  while (n && n.type === 'comment' && n.text.startsWith('//') && n.startPosition.row <= row + 1) {
+    lines.push(n.text.replace(/^\/\/\/?\s?/, ''));
+    row = n.endPosition.row;
+    n = n.nextSibling;
+  }
+  return lines.join('\n').trim();
+}
+
+function parameterNames(params: Node | null): string[] {
+  if (!params) return [];
+  if (params.type === 'identifier') return [params.text];
+  const out: string[] = [];
+  for (const p of params.namedChildren) {
+    if (p.type === 'identifier') out.push(p.text);
+    else {
+      const n = p.childForFieldName('pattern') ?? p.childForFieldName('left') ?? p.firstNamedChild;
+      if (n?.type === 'identifier') out.push(n.text);
+    }
+  }
+  return out;
+}
+
+function stringValue(node: Node): string {
+  const t = node.text;
+  return t.length >= 2 ? t.slice(1, -1) : t;
+}
+
+function importStatement(node: Node, source: Node): ParsedImport {
+  const names: string[] = [];
+  const locals: string[] = [];
+  for (const clause of node.namedChildren) {
+    if (clause.type !== 'import_clause') continue;
+    for (const part of clause.namedChildren) {
+      if (part.type === 'identifier') {
+        names.push('default');
+        locals.push(part.text);
+      } else if (part.type === 'namespace_import') {
+        names.push('*');
+        locals.push(part.lastNamedChild?.text ?? '*');
+      } else if (part.type === 'named_imports') {
+        for (const spec of part.namedChildren) {
+          if (spec.type !== 'import_specifier') continue;
+          const n = spec.childForFieldName('name');
+          const alias = spec.childForFieldName('alias');
+          if (!n) continue;
+          names.push(n.type === 'string' ? stringValue(n) : n.text);
+          locals.push(alias?.text ?? n.text);
+        }
+      }
+    }
+  }
+  return { source: stringValue(source), names, locals, line: lineOf(node), resolvedPath: null };
+}
+
+function exportFrom(node: Node, source: Node): ParsedImport {
+  const names: string[] = [];
+  for (const clause of node.namedChildren) {
+    if (clause.type === 'export_clause') {
+      for (const spec of clause.namedChildren) {
+        const n = spec.childForFieldName('name');
+        if (n) names.push(n.text);
+      }
+    } else if (clause.type === 'namespace_export') names.push('*');
+  }
+  if (names.length === 0) names.push('*');
+  return { source: stringValue(source), names, locals: [], line: lineOf(node), resolvedPath: null };
+}
+
+const DYNAMIC_IMPORT = `(call_expression function: [(import) (identifier)] @fn arguments: (arguments . (string) @src))`;
+
+/** `require('x')` and `import('x')` anywhere in the file; only run when the text mentions them. */
+function dynamicImports(root: Node, language: 'typescript' | 'tsx' | 'javascript', imports: ParsedImport[]): void {
+  const query = queryFor(language, DYNAMIC_IMPORT);
+  for (const m of query.matches(root)) {
+    const fn = m.captures.find((c) => c.name === 'fn')?.node;
+    const src = m.captures.find((c) => c.name === 'src')?.node;
+    if (!fn || !src) continue;
+    if (fn.type === 'identifier' && fn.text !== 'require') continue;
+    imports.push({ source: stringValue(src), names: ['*'], locals: [], line: lineOf(src), resolvedPath: null });
+  }
+}
