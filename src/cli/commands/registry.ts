@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { registerContext } from './context.js';
+import { registerSearch } from './search.js';
 
 type Register = (program: Command) => void;
 
 // Each command lives in its own file and adds itself here.
-const registrations: Register[] = [];
+const registrations: Register[] = [registerSearch, registerContext];
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command): void {

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { openIndex } from '../../../indexers/store/index.js';
+import type { IndexReader } from '../../../indexers/types.js';
+import { UsageError } from '../../errors.js';
+import { fileHitsOf, hitsOf, rank } from '../../retrieval/index.js';
+import { commandContext, printJson, type CommandContext } from '../context.js';
+
+interface SearchFlags {
+  k: string;
+  files?: boolean;
+  json?: boolean;
+}
+
+/** Parse a positive integer flag, or throw a usage error naming it. */
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`, `e.g. ${flag} 10`);
+  return n;
+}
+
+/** Open the repository's index for a query command; warnings (say, vectors left out) go to stderr. */
+export async function openForQuery(ctx: CommandContext): Promise<IndexReader> {
+  return openIndex(ctx.repo, ctx.config);
+}
+
+/** Print warnings of a ranking on stderr. */
+export const warn = (message: string): void => void process.stderr.write(`warning: ${message}\n`);
+
+async function runSearch(query: string, flags: SearchFlags, cmd: Command): Promise<void> {
+  const k = positiveInt(flags.k, '--k');
+  if (!query.trim()) throw new UsageError('the query is empty', 'ragent search "what to look for"');
+  const ctx = commandContext(cmd);
+  const reader = await openForQuery(ctx);
+  try {
+    const ranking = await rank(reader, query, { weights: ctx.config.retrieval.weights, onWarning: warn });
+    if (flags.files) {
+      const hits = fileHitsOf(ranking, k);
+      if (flags.json) return printJson(hits);
+      for (const h of hits) process.stdout.write(`${h.score.toFixed(4)}  ${h.path}  [${h.signals.join(',')}]\n`);
+    } else {
+      const hits = hitsOf(ranking, k);
+      if (flags.json) return printJson(hits);
+      for (const h of hits) {
+        process.stdout.write(`${h.score.toFixed(4)}  ${h.path}:${h.startLine}-${h.endLine}  ${h.kind} ${h.name}  [${h.signals.join(',')}]\n`);
+      }
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Register `ragent search`. */
+export function registerSearch(program: Command): void {
+  program
+    .command('search')
+    .description('ranked symbols (or files) of the index for a query, with the signals that matched')
+    .argument('<query>', 'what to look for: words, identifiers, a stack trace, an error message')
+    .option('--k <n>', 'how many results', '10')
+    .option('--files', 'rank files instead of symbols')
+    .option('--json', 'print JSON')
+    .action(async (query: string, flags: SearchFlags, cmd: Command) => runSearch(query, flags, cmd));
+}

@@ -1,0 +1,135 @@
+/**
+ * An in-memory BM25 index over token lists, built once and queried many times. Used for chunks, for
+ * whole files, and by the localization baseline. Postings live in flat typed arrays to stay lean.
+ */
+
+export interface Bm25Options {
+  k1?: number;
+  b?: number;
+}
+
+export interface ScoredDoc {
+  doc: number;
+  score: number;
+}
+
+/** BM25 over a fixed set of documents, each given as its tokens. */
+export class Bm25Index {
+  readonly docs: number;
+  private readonly terms = new Map<string, number>();
+  private readonly start: Uint32Array;
+  private readonly postDoc: Uint32Array;
+  private readonly postTf: Uint16Array;
+  private readonly docLen: Float32Array;
+  private readonly avgLen: number;
+  private readonly k1: number;
+  private readonly b: number;
+
+  constructor(docs: Iterable<string[]>, opts: Bm25Options = {}) {
+    this.k1 = opts.k1 ?? 1.2;
+    this.b = opts.b ?? 0.75;
+    // First pass: per-document term counts; term ids assigned in first-seen order (deterministic).
+    const perDoc: Array<Map<number, number>> = [];
+    const df: number[] = [];
+    const lens: number[] = [];
+    for (const tokens of docs) {
+      const counts = new Map<number, number>();
+      for (const t of tokens) {
+        let id = this.terms.get(t);
+        if (id === undefined) {
+          id = df.length;
+          this.terms.set(t, id);
+          df.push(0);
+        }
+        const c = counts.get(id);
+        if (c === undefined) {
+          counts.set(id, 1);
+          df[id]!++;
+        } else counts.set(id, c + 1);
+      }
+      perDoc.push(counts);
+      lens.push(tokens.length);
+    }
+    this.docs = perDoc.length;
+    this.start = new Uint32Array(df.length + 1);
+    for (let i = 0; i < df.length; i++) this.start[i + 1] = this.start[i]! + df[i]!;
+    const total = this.start[df.length]!;
+    this.postDoc = new Uint32Array(total);
+    this.postTf = new Uint16Array(total);
+    const fill = this.start.slice(0, df.length);
+    perDoc.forEach((counts, doc) => {
+      for (const [id, c] of counts) {
+        const at = fill[id]!++;
+        this.postDoc[at] = doc;
+        this.postTf[at] = Math.min(c, 65535);
+      }
+    });
+    this.docLen = Float32Array.from(lens);
+    this.avgLen = lens.length ? lens.reduce((a, b) => a + b, 0) / lens.length : 1;
+  }
+
+  /** Number of documents containing `term`. */
+  docFreq(term: string): number {
+    const id = this.terms.get(term);
+    return id === undefined ? 0 : this.start[id + 1]! - this.start[id]!;
+  }
+
+  /** Inverse document frequency of a term (BM25's, never negative). */
+  idf(term: string): number {
+    const n = this.docFreq(term);
+    return Math.log(1 + (this.docs - n + 0.5) / (n + 0.5));
+  }
+
+  /**
+   * Scores of every document matching any query token, as a dense array (0 where nothing matched).
+   * Repeated query tokens count once, weighted by `weights` when given.
+   */
+  scoreAll(query: string[], weights?: Map<string, number>): Float32Array {
+    const scores = new Float32Array(this.docs);
+    const seen = new Set<string>();
+    for (const t of query) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      const id = this.terms.get(t);
+      if (id === undefined) continue;
+      const w = (weights?.get(t) ?? 1) * this.idf(t);
+      const { k1, b, avgLen } = this;
+      for (let i = this.start[id]!, end = this.start[id + 1]!; i < end; i++) {
+        const d = this.postDoc[i]!;
+        const tf = this.postTf[i]!;
+        scores[d]! += (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * this.docLen[d]!) / avgLen));
+      }
+    }
+    return scores;
+  }
+
+  /** The `k` best documents for the query, best first; ties broken by document order. */
+  search(query: string[], k: number, weights?: Map<string, number>): ScoredDoc[] {
+    return topK(this.scoreAll(query, weights), k);
+  }
+
+  /** Whether a document contains the term. */
+  contains(doc: number, term: string): boolean {
+    const id = this.terms.get(term);
+    if (id === undefined) return false;
+    for (let i = this.start[id]!, end = this.start[id + 1]!; i < end; i++) if (this.postDoc[i] === doc) return true;
+    return false;
+  }
+
+  /** Documents containing the term. */
+  postings(term: string): Uint32Array {
+    const id = this.terms.get(term);
+    return id === undefined ? new Uint32Array(0) : this.postDoc.subarray(this.start[id]!, this.start[id + 1]!);
+  }
+}
+
+/** The `k` highest positive entries of a dense score array, best first, ties by index. */
+export function topK(scores: ArrayLike<number>, k: number): ScoredDoc[] {
+  const out: ScoredDoc[] = [];
+  for (let d = 0; d < scores.length; d++) {
+    const s = scores[d]!;
+    if (s > 0) out.push({ doc: d, score: s });
+  }
+  out.sort((a, b) => b.score - a.score || a.doc - b.doc);
+  return out.slice(0, k);
+}

@@ -1,0 +1,123 @@
+/**
+ * The in-memory view of an index that every query shares: chunks in a fixed order, files with their
+ * chunks, full-text indexes over chunks and whole files, and a definitions table. Built once per reader.
+ */
+import type { ChunkRecord, EdgeRecord, IndexReader, Language } from '../../indexers/types.js';
+import { Bm25Index } from './bm25.js';
+import { fileRole, type FileRole } from './paths.js';
+
+export interface CorpusFile {
+  path: string;
+  language: Language;
+  /** Indexes into `Corpus.chunks`, in line order. */
+  chunks: number[];
+  role: FileRole;
+  /** Lower-case basename without extension(s): `test_utils`, `scale.linear`. */
+  stem: string;
+  /** Last line any chunk covers, as a size estimate. */
+  lines: number;
+}
+
+export interface Corpus {
+  reader: IndexReader;
+  chunks: ChunkRecord[];
+  /** Chunk index → file index. */
+  chunkFile: Uint32Array;
+  files: CorpusFile[];
+  fileByPath: Map<string, number>;
+  /** Chunk id → chunk index. */
+  chunkById: Map<string, number>;
+  chunkText: Bm25Index;
+  fileText: Bm25Index;
+  /** Lower-case definition name → chunk indexes of symbols with that name. */
+  defsByName: Map<string, number[]>;
+  /** Lower-case definition name → number of distinct files defining it. */
+  defFileCount: Map<string, number>;
+  edges: EdgeRecord[];
+}
+
+const corpora = new WeakMap<IndexReader, Promise<Corpus>>();
+
+/** The corpus of a reader, built on first use and shared by later queries on the same reader. */
+export function loadCorpus(reader: IndexReader): Promise<Corpus> {
+  let c = corpora.get(reader);
+  if (!c) {
+    c = buildCorpus(reader);
+    corpora.set(reader, c);
+    c.catch(() => corpora.delete(reader));
+  }
+  return c;
+}
+
+const isSymbol = (c: ChunkRecord): boolean => c.kind !== 'header' && c.kind !== 'text';
+
+async function buildCorpus(reader: IndexReader): Promise<Corpus> {
+  const [raw, edges] = await Promise.all([reader.allChunks(), reader.allEdges()]);
+  // A fixed order makes every ranking deterministic whatever order the store returns rows in.
+  const chunks = [...raw].sort(
+    (a, b) => cmp(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine || cmp(a.id, b.id),
+  );
+  const files: CorpusFile[] = [];
+  const fileByPath = new Map<string, number>();
+  const chunkFile = new Uint32Array(chunks.length);
+  const chunkById = new Map<string, number>();
+  const defsByName = new Map<string, number[]>();
+  const defFiles = new Map<string, Set<number>>();
+  chunks.forEach((c, i) => {
+    let f = fileByPath.get(c.path);
+    if (f === undefined) {
+      f = files.length;
+      fileByPath.set(c.path, f);
+      files.push({ path: c.path, language: c.language, chunks: [], role: fileRole(c.path), stem: stemOf(c.path), lines: 0 });
+    }
+    const file = files[f]!;
+    file.chunks.push(i);
+    file.lines = Math.max(file.lines, c.endLine);
+    chunkFile[i] = f;
+    chunkById.set(c.id, i);
+    if (isSymbol(c) && c.name) {
+      const key = c.name.toLowerCase();
+      push(defsByName, key, i);
+      let s = defFiles.get(key);
+      if (!s) defFiles.set(key, (s = new Set()));
+      s.add(f);
+    }
+  });
+  const tokensOf = (c: ChunkRecord): string[] => (c.tokens ? c.tokens.split(/\s+/).filter(Boolean) : []);
+  const chunkTokens = chunks.map(tokensOf);
+  const chunkText = new Bm25Index(chunkTokens);
+  const fileText = new Bm25Index(
+    files.map((f) => {
+      const all: string[] = [...pathTokens(f.path)];
+      for (const i of f.chunks) for (const t of chunkTokens[i]!) all.push(t);
+      return all;
+    }),
+  );
+  const defFileCount = new Map<string, number>();
+  for (const [k, s] of defFiles) defFileCount.set(k, s.size);
+  return { reader, chunks, chunkFile, files, fileByPath, chunkById, chunkText, fileText, defsByName, defFileCount, edges };
+}
+
+/** Code tokens of a path's directory and file names, so a file matches words in its own path. */
+export function pathTokens(path: string): string[] {
+  return path
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length > 1);
+}
+
+/** Lower-case basename without its extensions. */
+export function stemOf(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  return base.replace(/(\.(d|test|spec|min))?\.[a-z0-9]+$/, '');
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const a = m.get(k);
+  if (a) a.push(v);
+  else m.set(k, [v]);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,134 @@
+/**
+ * The code graph over chunks — def/ref edges (a symbol and the definitions of names it uses) and import
+ * edges (file headers) — and personalized PageRank over it, so relevance flows from the symbols a task
+ * matches to their callers, callees and imports.
+ */
+import type { Corpus } from './corpus.js';
+import type { RankedItem } from './signals.js';
+
+export interface CodeGraph {
+  /** CSR adjacency, undirected: neighbours of node i are `targets[offsets[i]..offsets[i+1])`. */
+  offsets: Uint32Array;
+  targets: Uint32Array;
+}
+
+// A name defined in more files than this is too ambiguous to link a reference to.
+const MAX_DEF_FILES = 3;
+
+const graphs = new WeakMap<Corpus, CodeGraph>();
+
+/** The corpus's graph, built on first use. */
+export function codeGraph(c: Corpus): CodeGraph {
+  let g = graphs.get(c);
+  if (!g) graphs.set(c, (g = buildGraph(c)));
+  return g;
+}
+
+function buildGraph(c: Corpus): CodeGraph {
+  const n = c.chunks.length;
+  const bySymbol = new Map<string, number[]>();
+  const headerOf = new Int32Array(c.files.length).fill(-1);
+  c.files.forEach((f, fi) => {
+    for (const i of f.chunks) {
+      const ch = c.chunks[i]!;
+      if (ch.kind === 'header' && headerOf[fi] === -1) headerOf[fi] = i;
+      if (ch.qualifiedName) {
+        const key = `${f.path}\0${ch.qualifiedName}`;
+        const a = bySymbol.get(key);
+        if (a) a.push(i);
+        else bySymbol.set(key, [i]);
+      }
+    }
+    if (headerOf[fi] === -1 && f.chunks.length) headerOf[fi] = f.chunks[0]!;
+  });
+  const pairs = new Set<number>();
+  const src: number[] = [];
+  const dst: number[] = [];
+  const link = (a: number, b: number): void => {
+    if (a === b) return;
+    const lo = Math.min(a, b);
+    const hi = Math.max(a, b);
+    const key = lo * n + hi;
+    if (pairs.has(key)) return;
+    pairs.add(key);
+    src.push(lo);
+    dst.push(hi);
+  };
+  for (const e of c.edges) {
+    const fromFile = c.fileByPath.get(e.fromPath);
+    if (fromFile === undefined) continue;
+    const from = e.fromSymbol ? (bySymbol.get(`${e.fromPath}\0${e.fromSymbol}`) ?? []) : [headerOf[fromFile]!];
+    if (!from.length || from[0]! < 0) continue;
+    let to: number[] = [];
+    if (e.kind === 'import') {
+      const toFile = e.toPath ? c.fileByPath.get(e.toPath) : undefined;
+      if (toFile !== undefined && headerOf[toFile]! >= 0) to = [headerOf[toFile]!];
+    } else {
+      const key = e.target.toLowerCase();
+      const defs = c.defsByName.get(key);
+      if (!defs) continue;
+      if (e.toPath) to = defs.filter((i) => c.chunks[i]!.path === e.toPath);
+      else if ((c.defFileCount.get(key) ?? 0) <= MAX_DEF_FILES) to = defs;
+      to = to.filter((i) => c.chunks[i]!.name === e.target || c.chunks[i]!.name.toLowerCase() === key);
+    }
+    for (const a of from) for (const b of to) link(a, b);
+  }
+  const deg = new Uint32Array(n + 1);
+  for (let i = 0; i < src.length; i++) {
+    deg[src[i]!]!++;
+    deg[dst[i]!]!++;
+  }
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + deg[i]!;
+  const fill = offsets.slice(0, n);
+  const targets = new Uint32Array(offsets[n]!);
+  for (let i = 0; i < src.length; i++) {
+    targets[fill[src[i]!]!++] = dst[i]!;
+    targets[fill[dst[i]!]!++] = src[i]!;
+  }
+  return { offsets, targets };
+}
+
+/**
+ * Personalized PageRank from `seeds` (chunk → weight). Returns chunks by the relevance that reached
+ * them through the graph (their own teleport share removed), best first.
+ */
+export function personalizedPageRank(g: CodeGraph, seeds: RankedItem[], opts: { alpha?: number; iterations?: number; depth?: number } = {}): RankedItem[] {
+  const alpha = opts.alpha ?? 0.25;
+  const iterations = opts.iterations ?? 12;
+  const n = g.offsets.length - 1;
+  const total = seeds.reduce((a, s) => a + s.score, 0);
+  if (!(total > 0) || n === 0) return [];
+  const teleport = new Map<number, number>();
+  for (const s of seeds) teleport.set(s.id, (teleport.get(s.id) ?? 0) + s.score / total);
+  let r = new Float64Array(n);
+  let next = new Float64Array(n);
+  for (const [i, w] of teleport) r[i] = w;
+  const { offsets, targets } = g;
+  for (let it = 0; it < iterations; it++) {
+    next.fill(0);
+    let dangling = 0;
+    for (let u = 0; u < n; u++) {
+      const ru = r[u]!;
+      if (ru === 0) continue;
+      const start = offsets[u]!;
+      const end = offsets[u + 1]!;
+      if (start === end) {
+        dangling += ru;
+        continue;
+      }
+      const share = ((1 - alpha) * ru) / (end - start);
+      for (let k = start; k < end; k++) next[targets[k]!]! += share;
+    }
+    // Mass at nodes without edges, and the teleport share, return to the seeds.
+    for (const [i, w] of teleport) next[i]! += (alpha + (1 - alpha) * dangling) * w;
+    [r, next] = [next, r];
+  }
+  const out: RankedItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = r[i]! - (teleport.get(i) ?? 0) * alpha;
+    if (s > 1e-9) out.push({ id: i, score: s });
+  }
+  out.sort((a, b) => b.score - a.score || a.id - b.id);
+  return out.slice(0, opts.depth ?? 200);
+}

@@ -1,0 +1,350 @@
+/**
+ * `packContext`: the code a model needs for a task, packed into a token budget. Order of filling:
+ * the code the task names outright; then the top-ranked symbols, each with what a reader needs (the
+ * file's imports, the enclosing class's header, a few lines around); then the rest of the best files;
+ * then a repository map of the next-ranked files. Line ranges are merged per file, so no line appears
+ * twice, and the final text is counted exactly: `tokens <= budget`, always.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChunkKind, IndexReader } from '../../indexers/types.js';
+import { bpeCounter, type TokenCounter } from '../util/tokens.js';
+import { rolePrior } from './paths.js';
+import { rank, type RankOptions, type Ranking } from './rank.js';
+import { BLOCK_SEPARATOR, MAP_HEADER, renderHeader, renderLine, renderMapEntry } from './render.js';
+
+export interface ContextItem {
+  path: string;
+  startLine: number;
+  endLine: number;
+  /** The symbol kind of the block's first contributor, or `map` for a repository-map entry. */
+  kind: ChunkKind | 'map';
+  reason: string;
+  /** Tokens of this item's text (header included). */
+  tokens: number;
+}
+
+export interface Context {
+  budget: number;
+  /** Exact token count of `text` under `tokenizer`; never above `budget`. */
+  tokens: number;
+  tokenizer: string;
+  items: ContextItem[];
+  text: string;
+}
+
+export interface PackOptions extends RankOptions {
+  /** Token counter (default: cl100k BPE). */
+  counter?: TokenCounter;
+  /** Share of the budget kept for the repository map while code is packed (default 0.05, at most 2,000). */
+  mapShare?: number;
+  /** Lines shown around a symbol (default 3). */
+  surround?: number;
+}
+
+/** Pack the context for a task into `budget` tokens. */
+export async function packContext(reader: IndexReader, task: string, budget: number, opts: PackOptions = {}): Promise<Context> {
+  const ranking = await rank(reader, task, opts);
+  return packRanking(ranking, budget, opts);
+}
+
+/** Source lines and their token counts, read once per file and shared by packs of one ranking. */
+export class LineCache {
+  private readonly files = new Map<string, { lines: string[]; tokens: Int32Array } | null>();
+  constructor(
+    readonly root: string,
+    readonly counter: TokenCounter,
+  ) {}
+
+  /** The file's lines (without newlines), or null when it cannot be read. */
+  lines(path: string): string[] | null {
+    return this.entry(path)?.lines ?? null;
+  }
+
+  /** Tokens of line `n` (1-based) as rendered. */
+  lineTokens(path: string, n: number): number {
+    const e = this.entry(path)!;
+    let t = e.tokens[n]!;
+    if (t < 0) e.tokens[n] = t = this.counter.count(renderLine(n, e.lines[n - 1]!));
+    return t;
+  }
+
+  private entry(path: string): { lines: string[]; tokens: Int32Array } | null {
+    let e = this.files.get(path);
+    if (e === undefined) {
+      try {
+        const text = readFileSync(join(this.root, path), 'utf8');
+        const lines = text.split('\n');
+        if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+        e = { lines: lines.map((l) => l.replace(/\r$/, '')), tokens: new Int32Array(lines.length + 1).fill(-1) };
+      } catch {
+        e = null;
+      }
+      this.files.set(path, e);
+    }
+    return e;
+  }
+}
+
+interface Request {
+  path: string;
+  start: number;
+  end: number;
+  kind: ChunkKind;
+  reason: string;
+}
+
+interface FileSel {
+  path: string;
+  /** Per line (1-based): index of the request that selected it, -1 when not selected. */
+  owner: Int32Array;
+  /** Tokens of the file's blocks: headers, lines and separators. */
+  cost: number;
+  lineTokens: number;
+}
+
+interface Block {
+  start: number;
+  end: number;
+  owner: number;
+}
+
+const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|(const|let|var)\s+[\w${}\s,:]+=\s*require\()/;
+
+/** Pack an existing ranking at `budget`; several budgets can share one ranking and `cache`. */
+export function packRanking(r: Ranking, budget: number, opts: PackOptions & { cache?: LineCache } = {}): Context {
+  const counter = opts.counter ?? opts.cache?.counter ?? bpeCounter();
+  const cache = opts.cache ?? new LineCache(r.corpus.reader.root, counter);
+  const surround = opts.surround ?? 3;
+  const c = r.corpus;
+  budget = Math.max(0, Math.floor(budget));
+  const mapReserve = budget >= 2_000 ? Math.min(2_000, Math.floor(budget * (opts.mapShare ?? 0.05))) : 0;
+  const sepTokens = counter.count(BLOCK_SEPARATOR);
+
+  const requests: Request[] = [];
+  const sels = new Map<string, FileSel>();
+  const fileOrder: string[] = [];
+  let total = 0;
+
+  const blocksOf = (sel: FileSel): Block[] => {
+    const out: Block[] = [];
+    const o = sel.owner;
+    for (let n = 1; n < o.length; n++) {
+      if (o[n]! < 0) continue;
+      const start = n;
+      while (n + 1 < o.length && o[n + 1]! >= 0) n++;
+      let first = o[start]!;
+      for (let k = start; k <= n; k++) first = Math.min(first, o[k]!);
+      out.push({ start, end: n, owner: first });
+    }
+    return out;
+  };
+  const headerOf = (sel: FileSel, b: Block): string => renderHeader(sel.path, b.start, b.end, requests[b.owner]!.reason);
+  const costOf = (sel: FileSel): number => {
+    let cost = sel.lineTokens;
+    for (const b of blocksOf(sel)) cost += counter.count(headerOf(sel, b)) + sepTokens;
+    return cost;
+  };
+
+  /** Add lines `start..end` of a request, or as many leading lines as fit when `partial`. */
+  const tryAdd = (req: Request, limit: number, partial: boolean): boolean => {
+    const lines = cache.lines(req.path);
+    if (!lines || !lines.length) return false;
+    const start = Math.max(1, req.start);
+    const end = Math.min(lines.length, req.end);
+    if (start > end) return false;
+    let sel = sels.get(req.path);
+    const fresh = !sel;
+    if (!sel) sel = { path: req.path, owner: new Int32Array(lines.length + 1).fill(-1), cost: 0, lineTokens: 0 };
+    const id = requests.length;
+    requests.push(req);
+    const added: number[] = [];
+    for (let n = start; n <= end; n++) {
+      if (sel.owner[n]! >= 0) continue;
+      sel.owner[n] = id;
+      sel.lineTokens += cache.lineTokens(req.path, n);
+      added.push(n);
+    }
+    if (!added.length) {
+      requests.pop();
+      return false;
+    }
+    let cost = costOf(sel);
+    while (total - sel.cost + cost > limit && partial && added.length > 1) {
+      const n = added.pop()!;
+      sel.owner[n] = -1;
+      sel.lineTokens -= cache.lineTokens(req.path, n);
+      cost = costOf(sel);
+    }
+    if (total - sel.cost + cost > limit) {
+      for (const n of added) {
+        sel.owner[n] = -1;
+        sel.lineTokens -= cache.lineTokens(req.path, n);
+      }
+      requests.pop();
+      return false;
+    }
+    total += cost - sel.cost;
+    sel.cost = cost;
+    if (fresh) {
+      sels.set(req.path, sel);
+      fileOrder.push(req.path);
+    }
+    return true;
+  };
+
+  const chunkReq = (i: number, reason: string, pad: number): Request => {
+    const ch = c.chunks[i]!;
+    return { path: ch.path, start: ch.startLine - pad, end: ch.endLine + pad, kind: ch.kind, reason };
+  };
+  const importsReq = (path: string): Request | null => {
+    const lines = cache.lines(path);
+    if (!lines) return null;
+    let last = 0;
+    for (let n = 0; n < Math.min(lines.length, 80); n++) if (IMPORT_LINE.test(lines[n]!)) last = n + 1;
+    return last ? { path, start: 1, end: last, kind: 'header', reason: 'imports' } : null;
+  };
+  const classHeaderReq = (i: number): Request | null => {
+    const ch = c.chunks[i]!;
+    if (!ch.parent) return null;
+    const f = c.files[c.chunkFile[i]!]!;
+    for (const j of f.chunks) {
+      const p = c.chunks[j]!;
+      if (p.qualifiedName === ch.parent && p.startLine <= ch.startLine && p.kind !== 'header') {
+        const sigLines = Math.max(1, p.signature.split('\n').length);
+        return { path: p.path, start: p.startLine, end: p.startLine + sigLines - 1, kind: p.kind, reason: `enclosing ${p.kind}` };
+      }
+    }
+    return null;
+  };
+
+  let limit = budget - mapReserve;
+  let misses = 0;
+  const attempt = (req: Request | null): boolean => {
+    if (!req) return false;
+    const ok = tryAdd(req, limit, total === 0);
+    if (ok) misses = 0;
+    else misses++;
+    return ok;
+  };
+
+  // 1. What the task names outright.
+  for (const i of r.named) attempt(chunkReq(i, 'named in task', 0));
+
+  // 2. Ranked symbols with their reading aids, interleaved with the rest of the best files.
+  const order = candidateOrder(r);
+  for (const { chunk: i, rank: k } of order) {
+    if (misses > 150 || total >= limit) break;
+    const ch = c.chunks[i]!;
+    if (k >= 0) {
+      if (attempt(chunkReq(i, `rank ${k + 1}`, surround))) {
+        attempt(importsReq(ch.path));
+        attempt(classHeaderReq(i));
+      }
+    } else if (attempt(chunkReq(i, 'same file as ranked code', 0))) {
+      attempt(importsReq(ch.path));
+    }
+  }
+
+  // 3. The repository map in what is left.
+  limit = budget;
+  const mapEntries: Array<{ path: string; text: string; tokens: number; start: number; end: number }> = [];
+  let mapTokens = 0;
+  const mapHeaderTokens = counter.count(MAP_HEADER) + sepTokens;
+  for (const f of r.fileOrder.slice(0, 300)) {
+    const file = c.files[f]!;
+    if (sels.has(file.path)) continue;
+    const sigs = signaturesOf(r, f);
+    if (!sigs.length) continue;
+    const text = renderMapEntry(file.path, sigs);
+    const t = counter.count(text);
+    const extra = (mapEntries.length ? 0 : mapHeaderTokens) + t;
+    if (total + mapTokens + extra > limit) continue;
+    mapTokens += extra;
+    mapEntries.push({ path: file.path, text, tokens: t, start: sigs[0]!.line, end: sigs.at(-1)!.line });
+  }
+
+  // Render, then count the whole text exactly; trim from the end in the rare case joins cost more.
+  const pieces: Array<{ text: string; item: ContextItem }> = [];
+  for (const path of fileOrder) {
+    const sel = sels.get(path)!;
+    const lines = cache.lines(path)!;
+    for (const b of blocksOf(sel)) {
+      let text = headerOf(sel, b);
+      for (let n = b.start; n <= b.end; n++) text += renderLine(n, lines[n - 1]!);
+      const req = requests[b.owner]!;
+      pieces.push({ text, item: { path, startLine: b.start, endLine: b.end, kind: req.kind, reason: req.reason, tokens: counter.count(text) } });
+    }
+  }
+  for (const e of mapEntries) pieces.push({ text: e.text, item: { path: e.path, startLine: e.start, endLine: e.end, kind: 'map', reason: 'repository map', tokens: e.tokens } });
+  return finish(pieces, budget, counter);
+}
+
+function joinPieces(pieces: Array<{ text: string; item: ContextItem }>): string {
+  let out = '';
+  for (let k = 0; k < pieces.length; k++) {
+    const p = pieces[k]!;
+    const mapStart = p.item.kind === 'map' && (k === 0 || pieces[k - 1]!.item.kind !== 'map');
+    if (k > 0 && (p.item.kind !== 'map' || mapStart)) out += BLOCK_SEPARATOR;
+    // Map entries follow one shared header, without blank lines between them.
+    if (mapStart) out += MAP_HEADER;
+    out += p.text;
+  }
+  return out;
+}
+
+function finish(pieces: Array<{ text: string; item: ContextItem }>, budget: number, counter: TokenCounter): Context {
+  let text = joinPieces(pieces);
+  let tokens = counter.count(text);
+  while (tokens > budget && pieces.length) {
+    const over = tokens - budget;
+    let dropped = 0;
+    while (pieces.length > 1 && dropped < over) dropped += pieces.pop()!.item.tokens;
+    if (dropped < over && pieces.length === 1) {
+      const last = pieces[0]!;
+      const lines = last.text.split('\n').slice(0, -1);
+      if (last.item.kind === 'map' || lines.length <= 2) pieces.pop();
+      else {
+        lines.pop();
+        const end = last.item.endLine - 1;
+        lines[0] = renderHeader(last.item.path, last.item.startLine, end, last.item.reason).slice(0, -1);
+        last.text = lines.join('\n') + '\n';
+        last.item.endLine = end;
+        last.item.tokens = counter.count(last.text);
+      }
+    }
+    text = joinPieces(pieces);
+    tokens = counter.count(text);
+  }
+  const firstMap = pieces.find((p) => p.item.kind === 'map');
+  if (firstMap) firstMap.item.tokens = counter.count(MAP_HEADER + firstMap.text);
+  return { budget, tokens, tokenizer: counter.name, items: pieces.map((p) => p.item), text };
+}
+
+/** Packing candidates: ranked chunks (rank ≥ 0) and unranked chunks of the best files (rank -1), by score. */
+function candidateOrder(r: Ranking): Array<{ chunk: number; rank: number }> {
+  const c = r.corpus;
+  const out: Array<{ chunk: number; rank: number; score: number }> = r.chunkOrder.map((i, k) => ({ chunk: i, rank: k, score: r.chunkScore[i]! }));
+  for (const f of r.fileOrder.slice(0, 20)) {
+    const file = c.files[f]!;
+    const fill = rolePrior(file.role) * 0.25 * r.fileScore[f]!;
+    for (const i of file.chunks) if (r.chunkScore[i] === 0) out.push({ chunk: i, rank: -1, score: fill });
+  }
+  return out.sort((a, b) => b.score - a.score || a.chunk - b.chunk);
+}
+
+/** The signatures a repository-map entry lists for a file: its symbols, outermost first by line. */
+function signaturesOf(r: Ranking, f: number): Array<{ line: number; text: string; depth: number }> {
+  const c = r.corpus;
+  const out: Array<{ line: number; text: string; depth: number }> = [];
+  const seen = new Set<string>();
+  for (const i of c.files[f]!.chunks) {
+    const ch = c.chunks[i]!;
+    if (ch.kind === 'header' || ch.kind === 'text' || seen.has(ch.qualifiedName)) continue;
+    seen.add(ch.qualifiedName);
+    const first = (ch.signature.split('\n')[0] ?? ch.name).trim().slice(0, 160);
+    out.push({ line: ch.startLine, text: first || ch.name, depth: Math.max(0, ch.qualifiedName.split('.').length - 1) });
+    if (out.length >= 40) break;
+  }
+  return out;
+}

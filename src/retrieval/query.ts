@@ -1,0 +1,121 @@
+/**
+ * Query analysis: what a task or issue text names outright — identifiers, dotted names, file paths,
+ * stack-trace frames and quoted error messages — plus its code tokens for full-text ranking.
+ */
+import { codeTokens, identifiersIn } from '../../indexers/tokenize.js';
+
+/** One stack frame found in the text: a file and, when given, a line and a function. */
+export interface TraceFrame {
+  path: string;
+  line: number | null;
+  func: string | null;
+}
+
+export interface QueryAnalysis {
+  /** The text as given. */
+  text: string;
+  /** Code tokens of the whole text (same tokenizer as the index). */
+  tokens: string[];
+  /** Identifiers that look like code (inside code spans, camelCase, snake_case, dotted, called). */
+  identifiers: string[];
+  /** Dotted names split into parts: `Session.request` → ['Session', 'request']. */
+  dotted: string[][];
+  /** Things that look like file paths or file names. */
+  paths: string[];
+  frames: TraceFrame[];
+  /** Quoted strings and error messages worth finding verbatim in the code. */
+  quotes: string[];
+}
+
+const CODE_SPAN = /```[\s\S]*?```|`[^`\n]+`/g;
+const PY_FRAME = /File "([^"]+)", line (\d+)(?:, in ([A-Za-z_<>][\w<>]*))?/g;
+const JS_FRAME = /at (?:(?:new |async )?([\w$.<>]+) )?\(?((?:[A-Za-z]:)?[^\s():]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?/g;
+const PATHLIKE = /(?:^|[\s(["'`,:=])((?:[\w.@-]+\/)*[\w@-][\w.@-]*\.(?:py|pyi|[cm]?[jt]sx?|json|md|css|scss|html|vue|svelte|yml|yaml|toml|cfg|ini|txt|rst|frag|vert|glsl))(?=$|[\s)"'`,:;.\]])/gm;
+const DOTTED = /\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\b/g;
+const CALLED = /\b([A-Za-z_$][\w$]*)\s*\(/g;
+const QUOTED = /"([^"\n]{8,200})"|'([^'\n]{8,200})'/g;
+const ERROR_LINE = /^\s*(?:[\w.]*(?:Error|Exception|Warning)|E\s+\w+Error):\s*(.{8,200})$/gm;
+
+// Words that look like identifiers in prose but name nothing in a codebase.
+const PROSE = new Set(
+  'the a an and or but if then else this that these those is are was were be been it its of to in on for with as at by from not no yes i we you they he she my our your their can could should would will may might do does did have has had e.g i.e etc http https www com org github issue bug feature version example expected actual behavior behaviour steps reproduce'.split(
+    ' ',
+  ),
+);
+
+const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
+
+/** Whether a bare word looks like code rather than English: camelCase, snake_case, ALLCAPS, digits, `$`. */
+export function looksLikeCode(word: string): boolean {
+  if (word.length < 3 && !/[_$]/.test(word)) return false;
+  return /[a-z][A-Z]|[A-Z]{2,}[a-z]|_|\$|^[A-Z][a-z]+[A-Z]|[a-zA-Z]\d/.test(word) || /^[A-Z][A-Z0-9_]{2,}$/.test(word);
+}
+
+function normalisePath(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/^[ab]\//, '');
+}
+
+/** Analyse a task or issue text. Deterministic; no index needed. */
+export function analyzeQuery(text: string): QueryAnalysis {
+  const identifiers: string[] = [];
+  const dotted: string[][] = [];
+  const paths: string[] = [];
+  const frames: TraceFrame[] = [];
+  const quotes: string[] = [];
+
+  for (const m of text.matchAll(PY_FRAME)) {
+    frames.push({ path: normalisePath(m[1]!), line: Number(m[2]), func: m[3] && !m[3].startsWith('<') ? m[3] : null });
+  }
+  for (const m of text.matchAll(JS_FRAME)) {
+    const path = normalisePath(m[2]!.replace(/^(?:file|webpack|https?):\/+[^/]*\/?/, ''));
+    const func = m[1] ? m[1].split('.').pop()! : null;
+    frames.push({ path, line: Number(m[3]), func: func && func !== '<anonymous>' ? func : null });
+  }
+
+  // Everything inside code spans is code; outside, only words that look like code count.
+  for (const m of text.matchAll(CODE_SPAN)) {
+    for (const id of identifiersIn(m[0].replace(/^`+|`+$/g, ''))) if (id.length > 1 && !PROSE.has(id.toLowerCase())) identifiers.push(id);
+  }
+  for (const id of identifiersIn(text)) if (looksLikeCode(id)) identifiers.push(id);
+  for (const m of text.matchAll(CALLED)) if (m[1]!.length > 2 && !PROSE.has(m[1]!.toLowerCase())) identifiers.push(m[1]!);
+  for (const m of text.matchAll(DOTTED)) {
+    const parts = m[0].split('.');
+    // File names (`setup.py`) and version numbers are not dotted code names.
+    if (/^(py|js|ts|jsx|tsx|mjs|cjs|json|md|css|html|txt|cfg|toml|yml|yaml|com|org|io)$/i.test(parts.at(-1)!)) continue;
+    dotted.push(parts);
+    for (const p of parts) if (p.length > 1 && !PROSE.has(p.toLowerCase())) identifiers.push(p);
+  }
+  for (const f of frames) if (f.func) identifiers.push(f.func);
+
+  for (const m of text.matchAll(PATHLIKE)) {
+    const p = normalisePath(m[1]!);
+    if (!/^\d/.test(p) && !/^(e\.g|i\.e)\./.test(p)) paths.push(p);
+  }
+  for (const f of frames) paths.push(f.path);
+
+  for (const m of text.matchAll(QUOTED)) {
+    const q = (m[1] ?? m[2])!.trim();
+    if (/\s/.test(q) && /[a-z]/i.test(q)) quotes.push(q);
+  }
+  for (const m of text.matchAll(ERROR_LINE)) quotes.push(m[1]!.trim());
+
+  return {
+    text,
+    tokens: codeTokens(text),
+    identifiers: uniq(identifiers),
+    dotted: uniqBy(dotted, (d) => d.join('.')),
+    paths: uniq(paths),
+    frames,
+    quotes: uniq(quotes),
+  };
+}
+
+function uniqBy<T>(xs: T[], key: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = key(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * Fusion: run every signal for a query, combine their ranked lists by weighted reciprocal rank, and
+ * aggregate chunk evidence into file scores. The one ranking behind `search`, `packContext` and the
+ * localization eval.
+ */
+import type { IndexReader } from '../../indexers/types.js';
+import type { RagentConfig } from '../config/schema.js';
+import { loadCorpus, type Corpus } from './corpus.js';
+import { codeGraph, personalizedPageRank } from './graph.js';
+import { rolePrior } from './paths.js';
+import { analyzeQuery, type QueryAnalysis } from './query.js';
+import {
+  fulltextChunks,
+  fulltextFiles,
+  mentionFiles,
+  nameChunks,
+  pathFiles,
+  queryWeights,
+  testFiles,
+  traceChunks,
+  vectorChunks,
+  type RankedItem,
+  type RankedList,
+  type SignalName,
+} from './signals.js';
+
+export type SignalWeights = RagentConfig['retrieval']['weights'];
+
+export interface RankOptions {
+  /** Signal weights (`retrieval.weights`); missing ones take their defaults. */
+  weights?: Partial<SignalWeights>;
+  /** Skip the vector signal (no embedding call). */
+  noVector?: boolean;
+  signal?: AbortSignal;
+  /** Told when a signal could not run (say, the embedding server is down) and was left out. */
+  onWarning?: (message: string) => void;
+}
+
+export interface Ranking {
+  corpus: Corpus;
+  query: QueryAnalysis;
+  /** Fused chunk scores, indexed like `corpus.chunks`. */
+  chunkScore: Float64Array;
+  fileScore: Float64Array;
+  chunkSignals: Map<number, Set<SignalName>>;
+  fileSignals: Map<number, Set<SignalName>>;
+  /** Chunks with a positive score, best first. */
+  chunkOrder: number[];
+  fileOrder: number[];
+  /** Chunks the task names outright: definitions of named identifiers, trace frames, quoted text. */
+  named: number[];
+}
+
+export const DEFAULT_WEIGHTS: SignalWeights = { fulltext: 1, vector: 0.6, name: 1.2, path: 0.8, trace: 1.5, graph: 0.5, tests: 0.3 };
+
+// Reciprocal-rank constant: small enough that the top of a list counts clearly more than its tail.
+const RRF_K = 20;
+// How much of a file's own evidence a chunk inherits in the chunk ranking.
+const FILE_SHARE = 0.5;
+
+/** Rank the chunks and files of an index for a query. Deterministic for the same index and query. */
+export async function rank(reader: IndexReader, text: string, opts: RankOptions = {}): Promise<Ranking> {
+  const c = await loadCorpus(reader);
+  const w: SignalWeights = { ...DEFAULT_WEIGHTS, ...opts.weights };
+  const q = analyzeQuery(text);
+  const qw = queryWeights(q);
+
+  const lists: RankedList[] = [fulltextChunks(c, q, qw), fulltextFiles(c, q, qw), nameChunks(c, q), mentionFiles(c, q), pathFiles(c, q), traceChunks(c, q)];
+  if (!opts.noVector && w.vector > 0 && c.chunks.length) {
+    try {
+      lists.push(await vectorChunks(c, q, opts.signal));
+    } catch (err) {
+      opts.onWarning?.(`vector signal left out: ${(err as Error).message}`);
+    }
+  }
+
+  // Graph propagation starts from what the direct signals agree on.
+  const direct = fuseChunks(c, lists, w);
+  const seeds = direct.order.slice(0, 20).map((id) => ({ id, score: direct.score[id]! }));
+  if (w.graph > 0 && seeds.length) {
+    lists.push({ signal: 'graph', level: 'chunk', items: personalizedPageRank(codeGraph(c), seeds) });
+  }
+  const prelimFiles = fuseFiles(c, lists, w);
+  if (w.tests > 0) lists.push(testFiles(c, q, prelimFiles.order.map((id) => ({ id, score: prelimFiles.score[id]! }))));
+
+  const chunks = fuseChunks(c, lists, w);
+  const files = fuseFiles(c, lists, w);
+  const chunkScore = new Float64Array(c.chunks.length);
+  for (let i = 0; i < c.chunks.length; i++) {
+    const f = c.chunkFile[i]!;
+    const own = chunks.score[i]!;
+    chunkScore[i] = own > 0 ? rolePrior(c.files[f]!.role) * (own + FILE_SHARE * files.score[f]!) : 0;
+  }
+  const chunkOrder = orderOf(chunkScore);
+  const named = new Set<number>();
+  for (const l of lists) {
+    if (l.signal !== 'name' && l.signal !== 'trace') continue;
+    if (l.level !== 'chunk') continue;
+    const top = l.items[0]?.score ?? 0;
+    // Only the strong end of these lists: a definition named in the task, a frame's function.
+    for (const it of l.items) if (it.score >= top * 0.5) named.add(it.id);
+  }
+  return {
+    corpus: c,
+    query: q,
+    chunkScore,
+    fileScore: files.score,
+    chunkSignals: chunks.signals,
+    fileSignals: files.signals,
+    chunkOrder,
+    fileOrder: files.order,
+    named: [...named].sort((a, b) => chunkScore[b]! - chunkScore[a]! || a - b).slice(0, 12),
+  };
+}
+
+interface Fused {
+  score: Float64Array;
+  order: number[];
+  signals: Map<number, Set<SignalName>>;
+}
+
+function mark(m: Map<number, Set<SignalName>>, id: number, s: SignalName): void {
+  const set = m.get(id);
+  if (set) set.add(s);
+  else m.set(id, new Set([s]));
+}
+
+function fuseChunks(c: Corpus, lists: RankedList[], w: SignalWeights): Fused {
+  const score = new Float64Array(c.chunks.length);
+  const signals = new Map<number, Set<SignalName>>();
+  for (const l of lists) {
+    if (l.level !== 'chunk') continue;
+    const weight = w[l.signal];
+    l.items.forEach((it, r) => {
+      score[it.id]! += weight / (RRF_K + r + 1);
+      mark(signals, it.id, l.signal);
+    });
+  }
+  return { score, order: orderOf(score), signals };
+}
+
+/** File scores: file lists count as they are; chunk lists count by each file's best-ranked chunk. */
+function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights): Fused {
+  const score = new Float64Array(c.files.length);
+  const signals = new Map<number, Set<SignalName>>();
+  for (const l of lists) {
+    const weight = w[l.signal];
+    let items: RankedItem[] = l.items;
+    if (l.level === 'chunk') {
+      const seen = new Set<number>();
+      items = [];
+      for (const it of l.items) {
+        const f = c.chunkFile[it.id]!;
+        if (seen.has(f)) continue;
+        seen.add(f);
+        items.push({ id: f, score: it.score });
+      }
+    }
+    items.forEach((it, r) => {
+      score[it.id]! += weight / (RRF_K + r + 1);
+      mark(signals, it.id, l.signal);
+    });
+  }
+  for (let f = 0; f < score.length; f++) score[f]! *= rolePrior(c.files[f]!.role);
+  return { score, order: orderOf(score), signals };
+}
+
+function orderOf(score: Float64Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < score.length; i++) if (score[i]! > 0) out.push(i);
+  return out.sort((a, b) => score[b]! - score[a]! || a - b);
+}

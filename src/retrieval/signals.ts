@@ -1,0 +1,220 @@
+/**
+ * The ranking signals. Each turns the analysed query into a ranked list of chunks or of files; fusion
+ * combines the lists by rank, so a signal's scores only need to order its own list.
+ */
+import { codeTokens } from '../../indexers/tokenize.js';
+import type { Corpus } from './corpus.js';
+import { modulePaths, pathMatch, testedStem } from './paths.js';
+import type { QueryAnalysis } from './query.js';
+
+export type SignalName = 'fulltext' | 'vector' | 'name' | 'path' | 'trace' | 'graph' | 'tests';
+
+export interface RankedItem {
+  /** A chunk index or a file index, per the list's level. */
+  id: number;
+  score: number;
+}
+
+export interface RankedList {
+  signal: SignalName;
+  level: 'chunk' | 'file';
+  /** Best first. */
+  items: RankedItem[];
+}
+
+const LIST_DEPTH = 200;
+
+function sorted(m: Map<number, number>, depth = LIST_DEPTH): RankedItem[] {
+  return [...m]
+    .filter(([, s]) => s > 0)
+    .map(([id, score]) => ({ id, score }))
+    .sort((a, b) => b.score - a.score || a.id - b.id)
+    .slice(0, depth);
+}
+
+function add(m: Map<number, number>, id: number, s: number): void {
+  m.set(id, (m.get(id) ?? 0) + s);
+}
+
+/** Query token weights: tokens of identifiers the task names count double, since they are deliberate. */
+export function queryWeights(q: QueryAnalysis): Map<string, number> {
+  const w = new Map<string, number>();
+  for (const id of q.identifiers) for (const t of codeTokens(id)) w.set(t, 2);
+  return w;
+}
+
+/** BM25 over chunk tokens. */
+export function fulltextChunks(c: Corpus, q: QueryAnalysis, weights: Map<string, number>): RankedList {
+  const items = c.chunkText.search(q.tokens, LIST_DEPTH, weights).map((d) => ({ id: d.doc, score: d.score }));
+  return { signal: 'fulltext', level: 'chunk', items };
+}
+
+/** BM25 over whole files (all their chunks' tokens plus their path words). */
+export function fulltextFiles(c: Corpus, q: QueryAnalysis, weights: Map<string, number>): RankedList {
+  const items = c.fileText.search(q.tokens, LIST_DEPTH, weights).map((d) => ({ id: d.doc, score: d.score }));
+  return { signal: 'fulltext', level: 'file', items };
+}
+
+/** Nearest chunks to the query's embedding, with the embedder the index was built with. */
+export async function vectorChunks(c: Corpus, q: QueryAnalysis, signal?: AbortSignal): Promise<RankedList> {
+  const [vec] = await c.reader.embedder().embed([q.text.slice(0, 8000)], signal);
+  const hits = vec ? await c.reader.vectorSearch(vec, 100) : [];
+  const items: RankedItem[] = [];
+  for (const h of hits) {
+    const id = c.chunkById.get(h.chunk.id);
+    if (id !== undefined && h.score > 0) items.push({ id, score: h.score });
+  }
+  items.sort((a, b) => b.score - a.score || a.id - b.id);
+  return { signal: 'vector', level: 'chunk', items };
+}
+
+/**
+ * Definitions of identifiers the task names. A name defined in one file is strong evidence, one
+ * defined in fifty is weak; a dotted mention whose qualifier matches the definition's scope is stronger.
+ */
+export function nameChunks(c: Corpus, q: QueryAnalysis): RankedList {
+  const scores = new Map<number, number>();
+  const qualifiers = new Map<string, Set<string>>();
+  for (const parts of q.dotted) {
+    for (let i = 1; i < parts.length; i++) {
+      const key = parts[i]!.toLowerCase();
+      let s = qualifiers.get(key);
+      if (!s) qualifiers.set(key, (s = new Set()));
+      s.add(parts[i - 1]!.toLowerCase());
+    }
+  }
+  for (const ident of q.identifiers) {
+    const key = ident.toLowerCase();
+    const defs = c.defsByName.get(key);
+    if (!defs) continue;
+    const nFiles = c.defFileCount.get(key) ?? 1;
+    if (nFiles > 40) continue;
+    const rarity = 1 / (1 + Math.log2(nFiles));
+    const specificity = Math.min(1, key.length / 8) * (/[A-Z_]/.test(ident.slice(1)) ? 1.2 : 1);
+    const quals = qualifiers.get(key);
+    for (const i of defs) {
+      const ch = c.chunks[i]!;
+      let s = rarity * specificity * (ch.name === ident ? 1 : 0.7);
+      if (quals) {
+        const scope = ch.qualifiedName.toLowerCase().split('.');
+        const parent = scope.at(-2);
+        const stem = c.files[c.chunkFile[i]!]!.stem;
+        if ((parent && quals.has(parent)) || quals.has(stem)) s *= 2;
+      }
+      add(scores, i, s);
+    }
+  }
+  return { signal: 'name', level: 'chunk', items: sorted(scores) };
+}
+
+/**
+ * Files containing rare identifiers the task names verbatim (whole identifiers, not subtokens),
+ * weighted by how rare they are across files.
+ */
+export function mentionFiles(c: Corpus, q: QueryAnalysis): RankedList {
+  const scores = new Map<number, number>();
+  const n = c.files.length;
+  for (const ident of q.identifiers) {
+    const key = ident.toLowerCase();
+    if (key.length < 4) continue;
+    const df = c.fileText.docFreq(key);
+    if (df === 0 || df > Math.max(3, n * 0.05)) continue;
+    const idf = Math.log(1 + n / df);
+    for (const f of c.fileText.postings(key)) add(scores, f, idf);
+  }
+  return { signal: 'name', level: 'file', items: sorted(scores) };
+}
+
+/** Files whose path the task mentions (full path, path suffix, or file name), and modules named dotted. */
+export function pathFiles(c: Corpus, q: QueryAnalysis): RankedList {
+  const scores = new Map<number, number>();
+  const mentions = [...q.paths];
+  for (const parts of q.dotted) if (parts.length >= 2) mentions.push(...modulePaths(parts));
+  for (const m of mentions) {
+    let best = 0;
+    const matches: Array<[number, number]> = [];
+    c.files.forEach((f, i) => {
+      const s = pathMatch(m, f.path);
+      if (s > 0) {
+        matches.push([i, s]);
+        best = Math.max(best, s);
+      }
+    });
+    // A bare file name matching many files says little about each of them.
+    const spread = matches.length;
+    for (const [i, s] of matches) if (s === best) add(scores, i, s / Math.sqrt(spread));
+  }
+  return { signal: 'path', level: 'file', items: sorted(scores) };
+}
+
+/**
+ * Stack-trace frames (the function enclosing the frame's line, or the frame's function in that file)
+ * and quoted error text found verbatim in the code.
+ */
+export function traceChunks(c: Corpus, q: QueryAnalysis): RankedList {
+  const scores = new Map<number, number>();
+  q.frames.forEach((frame, order) => {
+    const weight = 1 + 1 / (1 + order);
+    let files = c.files.map((f, i) => [i, pathMatch(frame.path, f.path)] as const).filter(([, s]) => s >= 2);
+    if (!files.length) {
+      const byName = c.files.map((f, i) => [i, pathMatch(frame.path, f.path)] as const).filter(([, s]) => s >= 1);
+      if (byName.length === 1) files = byName;
+    }
+    for (const [f] of files) {
+      let found = false;
+      let best = -1;
+      for (const i of c.files[f]!.chunks) {
+        const ch = c.chunks[i]!;
+        if (frame.func && ch.name === frame.func) {
+          add(scores, i, weight * 2);
+          found = true;
+        }
+        if (frame.line !== null && ch.startLine <= frame.line && frame.line <= ch.endLine) {
+          // The innermost (shortest) chunk around the line.
+          if (best < 0 || ch.endLine - ch.startLine < c.chunks[best]!.endLine - c.chunks[best]!.startLine) best = i;
+        }
+      }
+      if (best >= 0) add(scores, best, weight * (found ? 1 : 2));
+      else if (!found && c.files[f]!.chunks.length) add(scores, c.files[f]!.chunks[0]!, weight * 0.5);
+    }
+  });
+  for (const quote of q.quotes) {
+    const literal = longestLiteral(quote);
+    if (literal.length < 8) continue;
+    const candidates = c.chunkText.search(codeTokens(literal), 50);
+    for (const { doc } of candidates) if (c.chunks[doc]!.text.includes(literal)) add(scores, doc, 1.5);
+  }
+  return { signal: 'trace', level: 'chunk', items: sorted(scores) };
+}
+
+/** The longest piece of a message between format placeholders and interpolated values. */
+function longestLiteral(msg: string): string {
+  const pieces = msg.split(/%[sdrfi]|\{[^}]*\}|\$\{[^}]*\}|'[^']*'|"[^"]*"|\b\d+\b/);
+  return pieces.map((p) => p.trim()).sort((a, b) => b.length - a.length)[0] ?? '';
+}
+
+/**
+ * Tests ↔ source: a test file that ranks (or is mentioned) lifts the module it tests, since fixes
+ * land in source; a mentioned source file lifts its tests a little.
+ */
+export function testFiles(c: Corpus, q: QueryAnalysis, ranked: RankedItem[]): RankedList {
+  const scores = new Map<number, number>();
+  const byStem = new Map<string, number[]>();
+  c.files.forEach((f, i) => {
+    if (f.role !== 'source') return;
+    const a = byStem.get(f.stem);
+    if (a) a.push(i);
+    else byStem.set(f.stem, [i]);
+  });
+  const lift = (f: number, s: number): void => {
+    const file = c.files[f]!;
+    if (file.role !== 'test') return;
+    const stem = testedStem(file.stem);
+    const targets = byStem.get(stem);
+    if (!targets || stem.length < 3) return;
+    for (const t of targets) add(scores, t, s / targets.length);
+  };
+  ranked.slice(0, 30).forEach((it, r) => lift(it.id, 1 / (1 + r)));
+  for (const p of q.paths) c.files.forEach((f, i) => pathMatch(p, f.path) >= 2 && lift(i, 1));
+  return { signal: 'tests', level: 'file', items: sorted(scores) };
+}
