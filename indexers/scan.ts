@@ -93,10 +93,13 @@ interface Rule {
   rules: Ignore;
 }
 
+/** Like git, the deepest .gitignore that says anything about `path` decides (so `!keep.log` can re-include). */
 function ignoredBy(rules: Rule[], path: string, isDir: boolean): boolean {
-  for (const { base, rules: ig } of rules) {
-    const rel = path.slice(base.length) + (isDir ? '/' : '');
-    if (ig.ignores(rel)) return true;
+  for (let i = rules.length - 1; i >= 0; i--) {
+    const { base, rules: ig } = rules[i]!;
+    const verdict = ig.test(path.slice(base.length) + (isDir ? '/' : ''));
+    if (verdict.ignored) return true;
+    if (verdict.unignored) return false;
   }
   return false;
 }

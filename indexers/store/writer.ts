@@ -33,15 +33,17 @@ export const VECTOR_INDEX_MIN_ROWS = 100_000;
 const DELETE_BATCH = 500;
 
 /** FTS over pre-split code tokens: split on whitespace only, keep tokens as they are (already lower-case). */
-const FTS_CONFIG = lancedb.Index.fts({
-  baseTokenizer: 'whitespace',
-  lowercase: false,
-  stem: false,
-  removeStopWords: false,
-  asciiFolding: false,
-  withPosition: false,
-  maxTokenLength: 64,
-});
+const ftsConfig = (): lancedb.Index =>
+  // A native index config is consumed by use, so each createIndex gets a new one.
+  lancedb.Index.fts({
+    baseTokenizer: 'whitespace',
+    lowercase: false,
+    stem: false,
+    removeStopWords: false,
+    asciiFolding: false,
+    withPosition: false,
+    maxTokenLength: 64,
+  });
 
 /** Another `ragent index` is writing this index. */
 export class IndexLockedError extends IndexError {}
@@ -82,7 +84,7 @@ function acquireLock(root: string): void {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
-  if (Number.isFinite(owner) && owner !== process.pid && processAlive(owner)) {
+  if (Number.isFinite(owner) && processAlive(owner)) {
     throw new IndexLockedError(`another ragent index (pid ${owner}) is writing ${ragentDir(root)}`, 'wait for it to finish, then run again');
   }
   writeFileSync(file, String(process.pid));
@@ -229,7 +231,7 @@ export class IndexWriter {
     const indices = new Set((await this.chunks.listIndices()).map((i) => i.name));
     const rows = await this.chunks.countRows();
     if (rows > 0 && !indices.has('tokens_idx')) {
-      await this.chunks.createIndex('tokens', { config: FTS_CONFIG });
+      await this.chunks.createIndex('tokens', { config: ftsConfig() });
     }
     if (rows >= VECTOR_INDEX_MIN_ROWS && !indices.has('vector_idx')) {
       await this.chunks.createIndex('vector', {

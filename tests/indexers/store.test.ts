@@ -1,0 +1,172 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { Float32, Int32 } from 'apache-arrow';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashEmbed } from '../../indexers/embed/index.js';
+import { IndexLockedError, IndexWriter, indexDir, openIndex, SCHEMA_VERSION, type FileUpdate } from '../../indexers/store/index.js';
+import { metaSchema, toArrow } from '../../indexers/store/schema.js';
+import { codeTokens } from '../../indexers/tokenize.js';
+import type { ChunkRecord } from '../../indexers/types.js';
+import { IndexError } from '../../src/errors.js';
+import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
+
+const DIM = 32;
+const EMBEDDER = { name: 'hash-v1', dimensions: DIM };
+const repos: FixtureRepo[] = [];
+afterEach(() => {
+  while (repos.length) repos.pop()!.cleanup();
+});
+const tempRoot = () => {
+  const r = makeRepo({}, { git: false });
+  repos.push(r);
+  return r.root;
+};
+
+function chunk(path: string, name: string, code: string, startLine = 1): ChunkRecord {
+  const text = `${path}\n${name}\n${code}`;
+  return {
+    id: `${path}#${name}`,
+    path,
+    fileHash: `hash-of-${path}`,
+    language: 'typescript',
+    kind: 'function',
+    name,
+    qualifiedName: name,
+    signature: `function ${name}()`,
+    doc: '',
+    startLine,
+    endLine: startLine + 2,
+    parent: '',
+    text,
+    tokens: codeTokens(text).join(' '),
+  };
+}
+
+function update(path: string, chunks: ChunkRecord[], hash = `hash-of-${path}`): FileUpdate {
+  return {
+    file: { path, hash, language: 'typescript', size: 10, skipReason: '', lossyUtf8: false, imports: '[]', symbols: chunks.length },
+    chunks: chunks.map((c) => ({ ...c, vector: hashEmbed(c.text, DIM) })),
+    edges: [{ fromPath: path, fromSymbol: chunks[0]?.qualifiedName ?? '', kind: 'ref', target: 'helper', toPath: '', line: 2 }],
+  };
+}
+
+async function build(root: string, updates: FileUpdate[]): Promise<void> {
+  const w = await IndexWriter.open(root, { embedder: EMBEDDER });
+  try {
+    await w.write(updates);
+    await w.finish();
+  } finally {
+    await w.close();
+  }
+}
+
+describe('index store', () => {
+  it('round-trips records with explicit column types and answers full-text and vector queries', async () => {
+    const root = tempRoot();
+    await build(root, [
+      update('src/tokens.ts', [chunk('src/tokens.ts', 'countTokens', 'return encoder.encode(text).length', 10)]),
+      update('src/http.ts', [chunk('src/http.ts', 'startHttpServer', 'server.listen(port)')]),
+    ]);
+    expect(readFileSync(join(root, '.ragent', '.gitignore'), 'utf8')).toBe('*\n');
+    const db = await lancedb.connect(indexDir(root));
+    const schema = await (await db.openTable('chunks')).schema();
+    expect(schema.fields.find((f) => f.name === 'startLine')!.type).toMatchObject({ typeId: new Int32().typeId, bitWidth: 32 });
+    const vec = schema.fields.find((f) => f.name === 'vector')!.type;
+    expect(vec.listSize).toBe(DIM);
+    expect(vec.children[0].type.typeId).toBe(new Float32().typeId);
+    db.close();
+
+    const index = await openIndex(root);
+    try {
+      expect(index.meta).toMatchObject({ schemaVersion: SCHEMA_VERSION, embedder: EMBEDDER });
+      const fts = await index.fullTextSearch('where are tokens counted', 5);
+      expect(fts[0]!.chunk).toEqual(chunk('src/tokens.ts', 'countTokens', 'return encoder.encode(text).length', 10));
+      expect(fts.map((h) => h.chunk.path)).not.toContain('src/http.ts');
+      const near = await index.vectorSearch(hashEmbed('start the http server', DIM), 2);
+      expect(near[0]!.chunk.name).toBe('startHttpServer');
+      expect(near[0]!.score).toBeGreaterThan(near[1]!.score);
+      await expect(index.vectorSearch(new Float32Array(DIM + 1), 1)).rejects.toThrow(IndexError);
+      const all = await index.allChunks();
+      expect(all.map((c) => c.name).sort()).toEqual(['countTokens', 'startHttpServer']);
+      expect(await index.allChunks()).toBe(all);
+      expect((await index.allEdges()).map((e) => e.fromPath).sort()).toEqual(['src/http.ts', 'src/tokens.ts']);
+      expect((await index.allFiles()).find((f) => f.path === 'src/http.ts')).toEqual({
+        path: 'src/http.ts', hash: 'hash-of-src/http.ts', language: 'typescript', size: 10, skipReason: '', lossyUtf8: false,
+      });
+      expect(index.embedder().dimensions).toBe(DIM);
+    } finally {
+      await index.close();
+    }
+  });
+
+  it('replaces a file\'s rows by path and removes deleted files', async () => {
+    const root = tempRoot();
+    await build(root, [update('a.ts', [chunk('a.ts', 'alpha', 'x')]), update('b.ts', [chunk('b.ts', 'beta', 'y')])]);
+    const w = await IndexWriter.open(root, { embedder: EMBEDDER });
+    expect(w.fresh).toBe(false);
+    await w.write([update('a.ts', [chunk('a.ts', 'alphaTwo', 'x'), chunk('a.ts', 'alphaThree', 'z')], 'new-hash')]);
+    await w.remove(['b.ts']);
+    await w.finish();
+    await w.close();
+    const index = await openIndex(root);
+    expect((await index.allChunks()).map((c) => c.name).sort()).toEqual(['alphaThree', 'alphaTwo']);
+    expect((await index.allFiles()).map((f) => [f.path, f.hash])).toEqual([['a.ts', 'new-hash']]);
+    expect(await index.allEdges()).toHaveLength(1);
+    await index.close();
+  });
+
+  it('answers full-text queries over rows written before the full-text index exists', async () => {
+    const root = tempRoot();
+    const w = await IndexWriter.open(root, { embedder: EMBEDDER });
+    await w.write([update('a.ts', [chunk('a.ts', 'parseManifest', 'x')])]);
+    // No finish(): as if the run had been killed here.
+    const index = await openIndex(root);
+    expect((await index.fullTextSearch('manifest', 3)).map((h) => h.chunk.name)).toEqual(['parseManifest']);
+    await index.close();
+    await w.close();
+  });
+
+  it('refuses to open a missing index, with the hint to build it', async () => {
+    const err = await openIndex(tempRoot()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IndexError);
+    expect((err as IndexError).hint).toBe('run: ragent index');
+  });
+
+  it('does not read an index of an older schema version, and rebuilds it on the next write', async () => {
+    const root = tempRoot();
+    await build(root, [update('a.ts', [chunk('a.ts', 'alpha', 'x')])]);
+    const db = await lancedb.connect(indexDir(root));
+    const meta = await db.openTable('meta');
+    await meta.add(toArrow(metaSchema, [{ schemaVersion: SCHEMA_VERSION - 1, embedderName: 'hash-v1', embedderDimensions: DIM, updatedAt: 'x' }]), { mode: 'overwrite' });
+    db.close();
+    const err = await openIndex(root).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IndexError);
+    expect((err as IndexError).message).toMatch(/another version/);
+    expect((err as IndexError).hint).toBe('run: ragent index');
+    const w = await IndexWriter.open(root, { embedder: EMBEDDER });
+    expect(w.fresh).toBe(true);
+    expect(await w.storedFiles()).toEqual(new Map());
+    await w.close();
+  });
+
+  it('starts over when the embedder changes, never mixing vectors', async () => {
+    const root = tempRoot();
+    await build(root, [update('a.ts', [chunk('a.ts', 'alpha', 'x')])]);
+    const w = await IndexWriter.open(root, { embedder: { name: 'hash-v1', dimensions: 64 } });
+    expect(w.fresh).toBe(true);
+    await expect(w.write([update('b.ts', [chunk('b.ts', 'beta', 'y')])])).rejects.toThrow(/32 dimensions, the index holds 64/);
+    await w.close();
+  });
+
+  it('refuses a second writer while the first is alive, and takes over a dead one\'s lock', async () => {
+    const root = tempRoot();
+    const first = await IndexWriter.open(root, { embedder: EMBEDDER });
+    await expect(IndexWriter.open(root, { embedder: EMBEDDER })).rejects.toThrow(IndexLockedError);
+    await first.close();
+    expect(existsSync(join(root, '.ragent', 'index.lock'))).toBe(false);
+    writeFileSync(join(root, '.ragent', 'index.lock'), '999999999');
+    const second = await IndexWriter.open(root, { embedder: EMBEDDER });
+    await second.close();
+  });
+});
