@@ -2,11 +2,14 @@ import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxError } from './errors.js';
 
-const RUNNER = join(dirname(fileURLToPath(import.meta.url)), 'sandbox-runner.py');
+// Next to this file in the sources; a compiled build (dist/evals/passk) finds it in the source tree.
+const here = dirname(fileURLToPath(import.meta.url));
+const RUNNER = [join(here, 'sandbox-runner.py'), resolve(here, '..', '..', '..', 'evals', 'passk', 'sandbox-runner.py')].find((f) => existsSync(f)) ?? join(here, 'sandbox-runner.py');
 
 /** How one sample ended. */
 export type ExecStatus = 'passed' | 'failed' | 'timeout' | 'output_limit';

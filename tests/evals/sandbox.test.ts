@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from '../../evals/passk/sandbox.js';
+
+const TIMEOUT_MS = 1500;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await createSandbox({ limits: { timeoutMs: TIMEOUT_MS, memoryMb: 512, outputBytes: 256 * 1024 } });
+});
+
+describe('sample sandbox', () => {
+  it('passes a program that runs to its end and fails one whose assertion fails', async () => {
+    const ok = await sandbox.run('def f(x):\n    return x + 1\nassert f(1) == 2\nprint("fine")\n');
+    expect(ok.status).toBe('passed');
+    expect(ok.stdout).toBe('fine\n');
+    const bad = await sandbox.run('assert 1 + 1 == 3, "arithmetic"\n');
+    expect(bad.status).toBe('failed');
+    expect(bad.stderr).toMatch(/AssertionError: arithmetic/);
+  });
+
+  it('does not count an early exit with status 0 as passing', async () => {
+    for (const program of ['import sys\nsys.exit(0)\nassert False\n', 'exit()\nassert False\n', 'import os\nos._exit(0)\nassert False\n']) {
+      const res = await sandbox.run(program);
+      expect(res.status, program).toBe('failed');
+    }
+  });
+
+  it('kills a hanging sample and everything it started at the wall-clock limit', async () => {
+    const before = Date.now();
+    const res = await sandbox.run('import subprocess, time\nsubprocess.Popen(["sleep", "30"])\nwhile True:\n    time.sleep(0.01)\n');
+    const took = Date.now() - before;
+    expect(res.status).toBe('timeout');
+    expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(took).toBeLessThan(TIMEOUT_MS + 3000);
+  });
+
+  it('does not wait for background processes a finished sample left behind', async () => {
+    const before = Date.now();
+    const res = await sandbox.run('import subprocess\nsubprocess.Popen(["sleep", "30"])\n');
+    expect(res.status).toBe('passed');
+    expect(Date.now() - before).toBeLessThan(TIMEOUT_MS);
+  });
+
+  it('stops a sample that floods its output, keeping only the start', async () => {
+    const before = Date.now();
+    const res = await sandbox.run('while True:\n    print("x" * 10000)\n');
+    expect(res.status).toBe('output_limit');
+    expect(res.stdout.length).toBeLessThanOrEqual(4096);
+    expect(Date.now() - before).toBeLessThan(TIMEOUT_MS);
+  });
+
+  it('enforces the memory limit', async () => {
+    const res = await sandbox.run('block = bytearray(1024 * 1024 * 1024)\n');
+    expect(res.status).toBe('failed');
+    expect(res.stderr).toMatch(/MemoryError/);
+  });
+
+  it('gives the sample an empty stdin, its own temp directory, and removes it afterwards', async () => {
+    const res = await sandbox.run('import os, sys\nassert sys.stdin.read() == ""\nopen("scratch.txt", "w").write("x")\nprint(os.getcwd())\n');
+    expect(res.status).toBe('passed');
+    const dir = res.stdout.trim();
+    expect(basename(dir)).toMatch(/^ragent-passk-/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('reports a crash (a signal) as a failure', async () => {
+    const res = await sandbox.run('import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n');
+    expect(res.status).toBe('failed');
+    expect(res.signal).toBe('SIGSEGV');
+  });
+
+  it('cuts samples off the network when the OS allows it', async () => {
+    const res = await sandbox.run('import socket\nsocket.create_connection(("192.0.2.1", 80), timeout=1)\n');
+    if (sandbox.network.isolated) {
+      expect(res.status).toBe('failed');
+      expect(res.stderr).toMatch(/Network is unreachable/);
+    } else {
+      expect(sandbox.network.note).toMatch(/network/);
+    }
+  });
+
+  it('runs samples in parallel without mixing their outputs', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => sandbox.run(`print(${i} * 7)\n`)));
+    expect(results.map((r) => r.stdout.trim())).toEqual(['0', '7', '14', '21', '28', '35']);
+  });
+});
