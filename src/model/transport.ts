@@ -71,9 +71,11 @@ export class RequestScope {
     return Boolean(this.user?.aborted);
   }
 
+  /** End the scope: stop the timer and drop whatever the request still holds open. */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.user?.removeEventListener('abort', this.onUserAbort);
+    if (!this.controller.signal.aborted) this.controller.abort(new Error('request finished'));
   }
 
   /**
