@@ -69,11 +69,10 @@ function splitForDisplay(text: string): string[] {
   return lines;
 }
 
-/** Lines `from`..`to` (1-based, inclusive) prefixed with right-aligned line numbers. */
+/** Lines `from`..`to` (1-based, inclusive) as `N| text`, the numbering the packed context uses too. */
 export function numberLines(lines: string[], from: number, to: number): string {
-  const width = String(to).length;
   const out: string[] = [];
-  for (let n = from; n <= to; n++) out.push(`${String(n).padStart(width)} | ${lines[n - 1]}`);
+  for (let n = from; n <= to; n++) out.push(lines[n - 1] ? `${n}| ${lines[n - 1]}` : `${n}|`);
   return out.join('\n');
 }
 

@@ -1,0 +1,66 @@
+/**
+ * Adapters from the stages ragent is built from to the ports the loop uses: retrieval over an open index, the
+ * edit session with previews and confined reads, and the token counter for the configured model.
+ */
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IndexReader } from '../indexers/types.js';
+import type { RagentConfig } from '../src/config/schema.js';
+import { packContext, search } from '../src/retrieval/index.js';
+import { bpeCounter, calibratedCounter, loadCalibration, type TokenCounter } from '../src/util/tokens.js';
+import type { EditPort, RetrievalPort } from './deps.js';
+import { unifiedDiff } from './edits/diff.js';
+import { EditError } from './edits/errors.js';
+import { confinePath, decodeText } from './edits/paths.js';
+import type { EditSession } from './edits/session.js';
+import type { Edit } from './edits/types.js';
+
+/** Where measured token ratios for this repository are kept. */
+export function calibrationFile(root: string): string {
+  return join(root, '.ragent', 'calibration.json');
+}
+
+/** The counter for the configured model: cl100k scaled by the calibration measured for it, if any. */
+export function tokenCounter(root: string, config: RagentConfig): TokenCounter {
+  return calibratedCounter(bpeCounter(), loadCalibration(calibrationFile(root), config.model.name), config.model.name);
+}
+
+/** Retrieval over an open index. */
+export function retrievalPort(index: IndexReader, counter: TokenCounter, config: RagentConfig, signal?: AbortSignal): RetrievalPort {
+  const rankOpts = { weights: config.retrieval.weights, ...(signal ? { signal } : {}) };
+  return {
+    async search(query, k) {
+      const hits = await search(index, query, k, rankOpts);
+      const chunks = await index.allChunks();
+      const signature = new Map(chunks.map((c) => [`${c.path}:${c.startLine}:${c.name}`, c.signature]));
+      return hits.map((h) => ({ ...h, signature: signature.get(`${h.path}:${h.startLine}:${h.name}`) ?? '' }));
+    },
+    async pack(task, budget) {
+      const ctx = await packContext(index, task, budget, { ...rankOpts, counter });
+      return { tokens: ctx.tokens, text: ctx.text, items: ctx.items.map((i) => ({ ...i, kind: String(i.kind) })) };
+    },
+  };
+}
+
+/** The edit session as the loop uses it: previews with diffs, writes, and confined reads. */
+export function editPort(session: EditSession): EditPort {
+  return {
+    async preview(edit: Edit) {
+      const planned = session.plan(edit);
+      return { path: planned.path, diff: unifiedDiff(planned.path, planned.before, planned.after) };
+    },
+    async apply(edit: Edit) {
+      const applied = session.apply(edit);
+      return { path: applied.path, diff: applied.diff };
+    },
+    changedFiles: () => session.changedFiles(),
+    diff: async () => session.diff(),
+    async readText(path: string) {
+      const where = confinePath(session.root, path);
+      if (!existsSync(where.abs)) throw new EditError('not_found', `${where.rel} does not exist.`, 'check the path with search_code, or create it with create_file', where.rel);
+      if (!statSync(where.abs).isFile()) throw new EditError('not_a_file', `${where.rel} is not a file.`, undefined, where.rel);
+      return decodeText(readFileSync(where.abs), where.rel);
+    },
+  };
+}
