@@ -42,11 +42,16 @@ export function postprocess(problem: Problem, raw: string): string {
   if (problem.benchmark === 'humaneval') {
     // A chatty model may wrap its answer in a fence (a bare body never starts with one): the fenced code is then
     // a body or a whole definition, and either works appended to the prompt, so it is kept as it is.
-    if (/^\s*```/.test(raw)) return unfence(raw);
-    return cutAtTopLevel(cutAtStop(raw, HUMANEVAL_STOP), problem.prompt.endsWith('\n'));
+    if (/^\s*```/.test(raw)) return endLine(unfence(raw));
+    return endLine(cutAtTopLevel(cutAtStop(raw, HUMANEVAL_STOP), problem.prompt.endsWith('\n')));
   }
   let text = cutAtStop(raw, [MBPP_DONE]);
   text = text.replace(/^\s*\[BEGIN\][ \t]*\r?\n?/, '');
-  text = unfence(text);
-  return text.trimEnd() + '\n';
+  return endLine(unfence(text));
+}
+
+/** Drop trailing blank lines; code that is not empty ends with one newline. */
+function endLine(text: string): string {
+  const trimmed = text.replace(/\s+$/, '');
+  return trimmed ? trimmed + '\n' : '';
 }
