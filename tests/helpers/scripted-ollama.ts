@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 
 /** Ollama's historical default window, used when a request sends no `num_ctx`. */
 export const OLLAMA_DEFAULT_NUM_CTX = 2048;
@@ -424,4 +424,13 @@ export async function startScriptedOllama(opts: ScriptedOllamaOptions = {}): Pro
 export function lastMessage(req: ScriptedRequest): { role: string; content: string; tool_calls?: unknown[]; tool_name?: string } {
   const msgs = req.body?.messages ?? [];
   return msgs[msgs.length - 1];
+}
+
+/** A port on 127.0.0.1 that nothing listens on (taken and released), for "server down" tests. */
+export async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
 }

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import {
 } from '../../src/model/errors.js';
 import { OllamaClient, type OllamaClientSettings } from '../../src/model/ollama.js';
 import type { ChatEvent, ChatMessage } from '../../src/model/types.js';
-import { startScriptedOllama, type ScriptedOllama, type ScriptedOllamaOptions } from '../helpers/scripted-ollama.js';
+import { closedPort, startScriptedOllama, type ScriptedOllama, type ScriptedOllamaOptions } from '../helpers/scripted-ollama.js';
 
 const MODEL = 'qwen2.5-coder:7b';
 let server: ScriptedOllama | undefined;
@@ -67,14 +66,6 @@ async function failure(p: Promise<unknown> | AsyncIterable<unknown>): Promise<un
 
 const user = (content: string): ChatMessage => ({ role: 'user', content });
 const chats = (s: ScriptedOllama) => s.requests.filter((r) => r.path === '/api/chat');
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
 
 describe('Ollama client: streaming', () => {
   it('streams text deltas, tool calls and a final done event', async () => {
