@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { registerContext } from './context.js';
+import { registerEvalPassK } from './eval-passk.js';
 import { registerSearch } from './search.js';
 
 type Register = (program: Command) => void;
 
 // Each command lives in its own file and adds itself here.
-const registrations: Register[] = [registerSearch, registerContext];
+const registrations: Register[] = [registerSearch, registerContext, registerEvalPassK];
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command): void {
