@@ -31,6 +31,8 @@ import {
 export interface AgentSession {
   events: AsyncIterable<AgentEvent>;
   close(): Promise<void>;
+  /** The model-unavailable error that ended the run, if one did (the loop reports errors without their class). */
+  modelUnavailable?(): Error | null;
 }
 
 /** What the pipeline needs from the agent stage; `src/run/agent.ts` supplies the real ones. */
@@ -220,7 +222,7 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
     phase('index', await deps.updateIndex(wt.root, config, opts.signal));
 
     phase('agent', `running (at most ${config.agent.maxIterations} iterations)`);
-    const result = await drive(deps, redactor.redact(task.text), wt.root, config, opts.signal, (event) => {
+    const { result, unavailable } = await drive(deps, redactor.redact(task.text), wt.root, config, opts.signal, (event) => {
       if (event.type !== 'model_delta') transcript.event(event);
       const step = describeStep(event);
       if (step) report.steps.push(step);
@@ -242,6 +244,10 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
     report.filesChanged = changedFiles(wt);
     report.patch = worktreeDiff(wt);
     report.outcome = outcomeOf(result, report.filesChanged.length > 0);
+    if (unavailable && report.outcome !== 'fixed') {
+      report.outcome = 'model-unavailable';
+      report.error ??= { message: redactor.redact(unavailable.message) };
+    }
 
     phase('commit', report.filesChanged.length ? `committing ${report.filesChanged.length} file(s) on ${branch}` : 'no change to commit');
     report.commit = commitWorktree(wt, commitMessage(task, result, report.outcome === 'fixed'));
@@ -319,7 +325,7 @@ async function drive(
   config: RagentConfig,
   signal: AbortSignal | undefined,
   onEvent: (e: AgentEvent) => void,
-): Promise<AgentResult | null> {
+): Promise<{ result: AgentResult | null; unavailable: Error | null }> {
   const session = await deps.startAgent(task, root, config, signal);
   let result: AgentResult | null = null;
   try {
@@ -330,5 +336,5 @@ async function drive(
   } finally {
     await session.close();
   }
-  return result;
+  return { result, unavailable: session.modelUnavailable?.() ?? null };
 }

@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { registerContext } from './context.js';
 import { registerEvalPassK } from './eval-passk.js';
 import { registerSearch } from './search.js';
+import { registerRun } from './run.js';
+import { registerRuns } from './runs.js';
+import { registerCi } from './ci.js';
+import { registerDoctor } from './doctor.js';
 
 type Register = (program: Command) => void;
 
 // Each command lives in its own file and adds itself here.
-const registrations: Register[] = [registerSearch, registerContext, registerEvalPassK];
+const registrations: Register[] = [registerSearch, registerContext, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor];
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command): void {

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { runCiBot } from '../../ci/bot.js';
+import { agentPipelineDeps } from '../../run/agent.js';
+import { plainView } from '../../run/progress.js';
+import { redactor, redactStream } from '../../util/redact.js';
+import { commandContext } from '../context.js';
+
+/** `ragent ci`: the GitHub Actions bot. */
+export function registerCi(program: Command): void {
+  program
+    .command('ci')
+    .description('GitHub Actions bot: act on an issue labelled with ci.label or a "/ragent" comment, and open a pull request')
+    .addHelpText(
+      'after',
+      '\nReads GITHUB_EVENT_PATH, GITHUB_EVENT_NAME, GITHUB_REPOSITORY, GITHUB_TOKEN and GITHUB_API_URL (default https://api.github.com).\nSee examples/github-workflow.yml. Exit codes: 0 handled (or nothing to do), 1 a GitHub call failed, 2 configuration, 3 model unavailable.',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      // Everything printed from here on is redacted, whatever prints it (errors included, printed later by main).
+      redactor.add(process.env.GITHUB_TOKEN);
+      redactStream(process.stdout);
+      redactStream(process.stderr);
+      const ctx = commandContext(cmd);
+      const view = plainView(process.stdout);
+      const result = await runCiBot({
+        env: { ...process.env },
+        repo: ctx.repo,
+        config: ctx.config,
+        deps: agentPipelineDeps(),
+        log: (line) => process.stdout.write(line + '\n'),
+        onEvent: (e) => view.event(e),
+        redactor,
+      });
+      process.exitCode = result.exitCode;
+    });
+}
