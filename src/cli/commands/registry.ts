@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerContext } from './context.js';
+import { registerEvalLocalize } from './eval-localize.js';
 import { registerEvalPassK } from './eval-passk.js';
 import { registerSearch } from './search.js';
 import { registerRun } from './run.js';
@@ -10,7 +11,7 @@ import { registerDoctor } from './doctor.js';
 type Register = (program: Command) => void;
 
 // Each command lives in its own file and adds itself here.
-const registrations: Register[] = [registerSearch, registerContext, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor];
+const registrations: Register[] = [registerSearch, registerContext, registerEvalLocalize, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor];
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command): void {

@@ -1,0 +1,84 @@
+/**
+ * The SWE-bench paper's retrieval baseline: BM25 over whole files (code-tokenized), the files packed
+ * whole in rank order until the next one does not fit.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { codeTokens } from '../../indexers/tokenize.js';
+import { Bm25Index } from '../../src/retrieval/bm25.js';
+import { BLOCK_SEPARATOR, renderHeader, renderLine } from '../../src/retrieval/render.js';
+import type { TokenCounter } from '../../src/util/tokens.js';
+
+export interface PackedRange {
+  path: string;
+  startLine: number;
+  endLine: number;
+}
+
+export interface BaselineContext {
+  tokens: number;
+  items: PackedRange[];
+}
+
+/** BM25 ranking of whole files; keeps the files' texts for packing. */
+export class Bm25Baseline {
+  private readonly texts: string[] = [];
+  private readonly index: Bm25Index;
+  private readonly blocks = new Map<number, { text: string; tokens: number; lines: number }>();
+
+  constructor(
+    private readonly root: string,
+    private readonly paths: string[],
+  ) {
+    const docs: string[][] = [];
+    for (const p of paths) {
+      let text = '';
+      try {
+        text = readFileSync(join(root, p), 'utf8');
+      } catch {
+        // A file that vanished ranks nowhere.
+      }
+      this.texts.push(text);
+      docs.push(codeTokens(text));
+    }
+    this.index = new Bm25Index(docs);
+  }
+
+  /** File paths ranked for the query, best first (files sharing no token with it are left out). */
+  rank(query: string, k = 1000): number[] {
+    return this.index.search(codeTokens(query), k).map((d) => d.doc);
+  }
+
+  /** Path of a ranked file. */
+  path(doc: number): string {
+    return this.paths[doc]!;
+  }
+
+  /** Whole files in rank order, in the same block format as ragent's context, until one does not fit. */
+  pack(ranked: number[], budget: number, counter: TokenCounter): BaselineContext {
+    const items: PackedRange[] = [];
+    const sep = counter.count(BLOCK_SEPARATOR);
+    let tokens = 0;
+    for (let r = 0; r < ranked.length; r++) {
+      const block = this.block(ranked[r]!, r, counter);
+      const cost = block.tokens + (items.length ? sep : 0);
+      if (tokens + cost > budget) break;
+      tokens += cost;
+      items.push({ path: this.paths[ranked[r]!]!, startLine: 1, endLine: block.lines });
+    }
+    return { tokens, items };
+  }
+
+  private block(doc: number, rank: number, counter: TokenCounter): { text: string; tokens: number; lines: number } {
+    let b = this.blocks.get(doc);
+    if (!b) {
+      const lines = this.texts[doc]!.split('\n');
+      if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+      let text = renderHeader(this.paths[doc]!, 1, lines.length, `bm25 rank ${rank + 1}`);
+      lines.forEach((l, i) => (text += renderLine(i + 1, l)));
+      b = { text, tokens: counter.count(text), lines: lines.length };
+      this.blocks.set(doc, b);
+    }
+    return b;
+  }
+}
