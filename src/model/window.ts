@@ -71,7 +71,8 @@ export interface EvalReport {
 export function truncationVerdict(r: EvalReport): 'ok' | 'truncated' {
   if (r.evaluated <= 0 && !r.cached) return 'ok';
   const total = r.evaluated + (r.cached ?? 0);
-  const clearlyLarger = (ours: number, theirs: number) => ours > theirs * (1 + TOKENIZER_TOLERANCE) + 16;
+  // Theirs may sit up to the tolerance below ours without meaning anything; a few tokens of slack on top.
+  const clearlyLarger = (ours: number, theirs: number) => theirs < ours * (1 - TOKENIZER_TOLERANCE) - 16;
   if (r.expected > r.numCtx) return 'truncated';
   if (total >= r.numCtx - Math.max(8, Math.ceil(r.numCtx * 0.01))) return 'truncated';
   if (r.cached !== undefined && clearlyLarger(r.expected, total)) return 'truncated';
