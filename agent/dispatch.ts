@@ -116,8 +116,12 @@ export function record(s: RunState, round: { run: TestRun; scope: TestScope }): 
 }
 
 function verdictOf(s: RunState, round: { run: TestRun; scope: TestScope }): string {
-  if (round.scope === 'related') return 'Tests related to your change fail, so the full suite was not run.';
   const criteria = judge({ hasTestCommand: true, baseline: s.baseline, final: round.run, targets: s.targets, changed: true });
+  if (round.scope === 'related') {
+    const n = criteria.regressions.length;
+    const lead = n ? `${n} test(s) that passed before now fail: ${criteria.regressions.join(', ')}. ` : '';
+    return `${lead}Tests related to your change fail, so the full suite was not run.`;
+  }
   const done = outcomeFor(true, true, criteria) === 'verified';
   return done ? `${criteria.statement} Call finish with a summary.` : criteria.statement;
 }

@@ -42,7 +42,7 @@ export async function readFile(
   const wanted = Math.max(from, Math.min(total, endLine ?? total));
   const to = Math.min(wanted, from + MAX_READ_LINES - 1);
   const body = numberLines(lines, from, to);
-  const more = to < total ? `\n(lines ${from}-${to} of ${total}; call read_file with start_line ${to + 1} to read on)` : '';
+  const more = to < wanted ? `\n(lines ${from}-${to} of ${total}; call read_file with start_line ${to + 1} to read on)` : '';
   return { output: `${path} (lines ${from}-${to} of ${total})\n${body}${more}`, summary: `${path}:${from}-${to}` };
 }
 
