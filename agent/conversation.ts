@@ -11,8 +11,8 @@ export type MessageKind = 'system' | 'task' | 'assistant' | 'tool' | 'feedback';
 
 // Chat templates wrap every message in role markers; a few tokens each.
 const PER_MESSAGE_OVERHEAD = 6;
-// The most recent tool results are what the model is working from: never dropped.
-const KEEP_RECENT_TOOL_RESULTS = 2;
+// The latest tool result is what the model is working from: never dropped.
+const KEEP_RECENT_TOOL_RESULTS = 1;
 
 interface Entry {
   message: ChatMessage;

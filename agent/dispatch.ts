@@ -27,6 +27,14 @@ export interface ToolOutcome {
 
 // Failures as the model sees them: enough to act on, small enough to leave room for the code.
 const FAILURE_CHARS = 4_000;
+// One file read may take this share of the prompt window (at roughly three characters a token).
+const READ_SHARE = 0.25;
+const CHARS_PER_TOKEN = 3;
+
+function readLimit(s: RunState): number {
+  const window = s.info.numCtx - s.deps.config.model.outputReserve;
+  return Math.max(2_000, Math.floor(window * READ_SHARE * CHARS_PER_TOKEN));
+}
 
 /** Run one proposed call, yielding the events it causes (edits, test runs). */
 export async function* dispatch(call: ProposedCall, s: RunState): AsyncGenerator<AgentEvent, ToolOutcome> {
@@ -44,7 +52,7 @@ export async function* dispatch(call: ProposedCall, s: RunState): AsyncGenerator
       case 'search_code':
         return ok(await searchCode(s.deps.retrieval, str('query')));
       case 'read_file':
-        return ok(await readFile(s.deps.edits, str('path'), int('start_line'), int('end_line')));
+        return ok(await readFile(s.deps.edits, str('path'), int('start_line'), int('end_line'), readLimit(s)));
       case 'list_symbols':
         return ok(await listSymbols(s.deps.edits, str('path')));
       case 'edit_file':

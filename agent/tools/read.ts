@@ -26,12 +26,16 @@ export async function searchCode(retrieval: RetrievalPort | null, query: string)
   return { output: lines.join('\n'), summary: `${hits.length} result${hits.length === 1 ? '' : 's'}, top ${hits[0]!.path}:${hits[0]!.startLine}` };
 }
 
-/** `read_file {path, start_line?, end_line?}`: numbered lines, paged past MAX_READ_LINES. */
+/**
+ * `read_file {path, start_line?, end_line?}`: numbered lines, paged past MAX_READ_LINES lines or `maxChars`
+ * characters (so one read cannot crowd a small window).
+ */
 export async function readFile(
   edits: EditPort,
   path: string,
   startLine?: number,
   endLine?: number,
+  maxChars = Infinity,
 ): Promise<{ output: string; summary: string }> {
   const text = await edits.readText(path);
   const lines = splitForDisplay(text);
@@ -40,7 +44,15 @@ export async function readFile(
   const from = Math.max(1, startLine ?? 1);
   if (from > total) throw new ToolError(`${path} has ${total} lines; start_line ${from} is past the end`);
   const wanted = Math.max(from, Math.min(total, endLine ?? total));
-  const to = Math.min(wanted, from + MAX_READ_LINES - 1);
+  let to = Math.min(wanted, from + MAX_READ_LINES - 1);
+  let chars = 0;
+  for (let n = from; n <= to; n++) {
+    chars += lines[n - 1]!.length + String(n).length + 3;
+    if (chars > maxChars && n > from) {
+      to = n - 1;
+      break;
+    }
+  }
   const body = numberLines(lines, from, to);
   const more = to < wanted ? `\n(lines ${from}-${to} of ${total}; call read_file with start_line ${to + 1} to read on)` : '';
   return { output: `${path} (lines ${from}-${to} of ${total})\n${body}${more}`, summary: `${path}:${from}-${to}` };
