@@ -85,8 +85,9 @@ export class ModelServerError extends RagentError {
     readonly status: number | undefined,
     readonly serverMessage: string,
     hint?: string,
+    options?: { cause?: unknown },
   ) {
-    super(`the model server answered ${status ? `${status}: ` : 'with an error: '}${serverMessage}`, hint);
+    super(`the model server answered ${status ? `${status}: ` : 'with an error: '}${serverMessage}`, hint, options);
   }
 
   /** Whether trying again later may succeed (5xx, busy). */

@@ -1,7 +1,7 @@
 import { Ollama } from 'ollama';
 import { ModelNotFoundError, ModelServerError, ContextOverflowError, MalformedToolCallError } from './errors.js';
 import { readOllamaToolCall } from './tool-calls.js';
-import { RequestScope, isTransient, backoffDelay, sleep, withRetries } from './transport.js';
+import { RequestScope, isTransient, backoffDelay, lostMidAnswer, sleep, withRetries } from './transport.js';
 import type { ChatEvent, ChatMessage, ChatOptions, CompletionResult, ModelClient, ModelInfo, ToolCall, ToolSpec, Usage } from './types.js';
 import { settleUsage } from './usage.js';
 import { assertPromptFits, chooseNumCtx, promptLimit } from './window.js';
@@ -191,7 +191,7 @@ export class OllamaClient implements ModelClient {
         yield { type: 'done', message, usage, doneReason: last.done_reason ?? 'stop' };
         return;
       } catch (err) {
-        const typed = this.classify(err, scope, 'chat');
+        const typed = emitted ? lostMidAnswer(this.classify(err, scope, 'chat'), s.host) : this.classify(err, scope, 'chat');
         if (emitted || attempt >= s.retries || !isTransient(typed)) throw typed;
       } finally {
         // Ends the HTTP request (and frees its socket) however the loop was left, a consumer's break included.

@@ -1,7 +1,7 @@
 import { ContextOverflowError, MalformedToolCallError, ModelNotFoundError, ModelServerError } from './errors.js';
 import { sseData } from './sse.js';
 import { newToolCallId, parseToolArguments } from './tool-calls.js';
-import { RequestScope, backoffDelay, isTransient, sleep, withRetries } from './transport.js';
+import { RequestScope, backoffDelay, isTransient, lostMidAnswer, sleep, withRetries } from './transport.js';
 import type { ChatEvent, ChatMessage, ChatOptions, CompletionResult, ModelClient, ModelInfo, ToolCall, ToolSpec, Usage } from './types.js';
 import { settleUsage } from './usage.js';
 import { assertPromptFits, chooseNumCtx, promptLimit } from './window.js';
@@ -209,7 +209,7 @@ export class OpenAICompatibleClient implements ModelClient {
         yield { type: 'done', message, usage: final, doneReason: finish ?? 'stop' };
         return;
       } catch (err) {
-        const typed = this.classify(err, scope, 'chat');
+        const typed = emitted ? lostMidAnswer(this.classify(err, scope, 'chat'), s.baseUrl) : this.classify(err, scope, 'chat');
         if (emitted || attempt >= s.retries || !isTransient(typed)) throw typed;
       } finally {
         scope.dispose();

@@ -91,6 +91,15 @@ export class RequestScope {
   }
 }
 
+/**
+ * A connection that dies after the answer began is not "unreachable": say what happened. Such a
+ * failure is never retried, since part of the answer was already delivered.
+ */
+export function lostMidAnswer(err: unknown, host: string): unknown {
+  if (!(err instanceof ModelServerUnreachableError)) return err;
+  return new ModelServerError(undefined, `the connection to ${host} was lost in the middle of the answer`, 'the server may have crashed or restarted; its log says why', { cause: err });
+}
+
 /** Whether another attempt may succeed: the server was unreachable, reset, busy or failed (5xx). */
 export function isTransient(err: unknown): boolean {
   if (err instanceof ModelServerUnreachableError) return true;

@@ -69,6 +69,10 @@ export interface TurnSpec {
   streamError?: string;
   /** Close the connection without answering (a crashed server). */
   hangUp?: boolean;
+  /** Close the connection after this many stream chunks (a server that dies mid-answer). */
+  hangUpAfterChunks?: number;
+  /** Leave the token counts out of the final chunk, as some server versions do. */
+  omitCounts?: boolean;
 }
 
 /** A received request, as the server saw it. */
@@ -278,13 +282,19 @@ export class ScriptRunner {
     res.end(data);
   }
 
-  /** Write chunks one a time with a pause, stopping as soon as the client goes away. */
-  async stream(res: ServerResponse, contentType: string, chunks: string[], delayMs: number): Promise<void> {
+  /** Write chunks one a time with a pause, stopping as soon as the client goes away (or `hangUpAfter`). */
+  async stream(res: ServerResponse, contentType: string, chunks: string[], delayMs: number, hangUpAfter?: number): Promise<void> {
     res.writeHead(200, { 'content-type': contentType });
     for (let i = 0; i < chunks.length; i++) {
       if (res.destroyed) return;
       if (i > 0 && delayMs > 0) await wait(delayMs);
       if (res.destroyed) return;
+      if (hangUpAfter !== undefined && i >= hangUpAfter) {
+        // Let the chunks already written reach the client before the connection dies.
+        await wait(20);
+        res.socket?.destroy();
+        return;
+      }
       res.write(chunks[i]);
     }
     res.end();
@@ -389,11 +399,15 @@ export async function startScriptedOllama(opts: ScriptedOllamaOptions = {}): Pro
       done_reason: turn.doneReason ?? 'stop',
       total_duration: 1_500_000_000,
       load_duration: 20_000_000,
-      prompt_eval_count: turn.promptEvalCount ?? Math.min(wanted, numCtx),
-      ...(turn.promptEvalCachedCount !== undefined ? { prompt_eval_cached_count: turn.promptEvalCachedCount } : {}),
-      prompt_eval_duration: 300_000_000,
-      eval_count: turn.evalCount ?? Math.max(1, roughTokens(fullText) + calls.length * 10),
-      eval_duration: 1_000_000_000,
+      ...(turn.omitCounts
+        ? {}
+        : {
+            prompt_eval_count: turn.promptEvalCount ?? Math.min(wanted, numCtx),
+            ...(turn.promptEvalCachedCount !== undefined ? { prompt_eval_cached_count: turn.promptEvalCachedCount } : {}),
+            prompt_eval_duration: 300_000_000,
+            eval_count: turn.evalCount ?? Math.max(1, roughTokens(fullText) + calls.length * 10),
+            eval_duration: 1_000_000_000,
+          }),
     };
 
     if (body.stream === false) {
@@ -407,7 +421,7 @@ export async function startScriptedOllama(opts: ScriptedOllamaOptions = {}): Pro
     const out = lines.map((l) => JSON.stringify(l) + '\n');
     if (turn.streamError) out.push(JSON.stringify({ error: turn.streamError }) + '\n');
     else out.push(JSON.stringify(final) + '\n');
-    await runner.stream(res, 'application/x-ndjson', out, turn.delayMs ?? 0);
+    await runner.stream(res, 'application/x-ndjson', out, turn.delayMs ?? 0, turn.hangUpAfterChunks);
   }
 
   return {

@@ -172,7 +172,7 @@ export async function startScriptedOpenAI(opts: ScriptedOpenAIOptions = {}): Pro
       if (body.stream_options?.include_usage) out.push(event([], { usage }));
       out.push('data: [DONE]\n\n');
     }
-    await runner.stream(res, 'text/event-stream; charset=utf-8', out, turn.delayMs ?? 0);
+    await runner.stream(res, 'text/event-stream; charset=utf-8', out, turn.delayMs ?? 0, turn.hangUpAfterChunks);
   }
 
   return {

@@ -406,3 +406,77 @@ describe('Ollama client: completion and embeddings', () => {
     expect((err as ModelNotFoundError).hint).toContain('ollama pull nomic-embed-text');
   });
 });
+
+describe('Ollama client: more failure modes', () => {
+  it('retries a connection the server dropped before answering', async () => {
+    const s = await start({ script: [{ hangUp: true }, { text: 'second try' }] });
+    const events = await collect(client(s.url).chat([user('hi')]));
+    expect(events.at(-1)).toMatchObject({ type: 'done', message: { content: 'second try' } });
+    expect(chats(s)).toHaveLength(2);
+  });
+
+  it('does not retry when the connection dies mid-answer, and says so', async () => {
+    const s = await start({ script: [{ text: ['one ', 'two ', 'three'], hangUpAfterChunks: 2 }, { text: 'never asked' }] });
+    const seen: string[] = [];
+    const err = await failure(
+      (async function* () {
+        for await (const e of client(s.url).chat([user('hi')])) {
+          if (e.type === 'text') seen.push(e.delta);
+          yield e;
+        }
+      })(),
+    );
+    expect(err).toBeInstanceOf(ModelServerError);
+    expect((err as Error).message).toMatch(/lost in the middle of the answer/);
+    expect(seen).toEqual(['one ', 'two ']);
+    expect(s.remaining()).toBe(1);
+  });
+
+  it('times out and cancels non-streamed requests too (completion)', async () => {
+    const s = await start({ script: [{ text: 'late', headerDelayMs: 3_000 }, { text: 'late', headerDelayMs: 3_000 }] });
+    const c = client(s.url, { requestTimeoutMs: 300, retries: 0 });
+    const t0 = Date.now();
+    expect(await failure(c.complete('x'))).toBeInstanceOf(ModelTimeoutError);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const c2 = client(s.url, { requestTimeoutMs: 10_000 });
+    expect(await failure(c2.complete('x', { signal: ac.signal }))).toBeInstanceOf(CancelledError);
+    expect(Date.now() - t0).toBeLessThan(2_500);
+    await expect.poll(() => s.openResponses(), { timeout: 4_000 }).toBe(0);
+  });
+
+  it('asks /api/show once even when the first calls overlap', async () => {
+    const s = await start({ script: [{ text: 'a' }, { text: 'b' }] });
+    const c = client(s.url);
+    await Promise.all([collect(c.chat([user('1')])), collect(c.chat([user('2')]))]);
+    expect(s.requests.filter((r) => r.path === '/api/show')).toHaveLength(1);
+  });
+
+  it('asks /api/show again after a failed first lookup', async () => {
+    const s = await start({ faults: [{ path: '/api/show', status: 400, message: 'bad request', times: 1 }] });
+    const c = client(s.url);
+    expect(await failure(c.info())).toBeInstanceOf(ModelServerError);
+    expect((await c.info()).numCtx).toBe(9_000);
+  });
+
+  it('accepts a final chunk without token counts and skips the truncation check', async () => {
+    const s = await start({ script: [{ text: 'fine', omitCounts: true }] });
+    const events = await collect(client(s.url).chat([user('q')], { expectedPromptTokens: 7_000 }));
+    expect(events.at(-1)).toMatchObject({ type: 'done', usage: { promptTokens: 0, outputTokens: 0 } });
+  });
+
+  it('reads the window of a server that omits the architecture key', async () => {
+    const s = await start({ models: [{ name: MODEL, omitContextLength: true }] });
+    const info = await client(s.url, { budget: 10_000, outputReserve: 2_000 }).info();
+    expect(info.numCtx).toBe(12_000);
+    expect(info.notes?.join(' ')).toMatch(/context length/);
+  });
+
+  it('sends the format schema for models driven by the text protocol', async () => {
+    const s = await start({ script: [{ text: '{"tool":"finish","arguments":{"summary":"done"}}' }] });
+    const schema = { type: 'object', properties: { tool: { type: 'string' } }, required: ['tool'] };
+    await collect(client(s.url).chat([user('q')], { format: schema }));
+    expect(chats(s)[0]!.body.format).toEqual(schema);
+    expect(chats(s)[0]!.body.tools).toBeUndefined();
+  });
+});
