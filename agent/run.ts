@@ -36,9 +36,9 @@ export async function* runAgent(task: string, deps: AgentDeps): AsyncGenerator<A
     yield* prepare(s);
     yield* loop(s);
     if (hasChanges(s) && s.dirty && deps.tests.command && !s.done) {
-      // The loop stopped with edits the tests have not seen: run them so the result is not a guess.
-      const round = yield* verifyChanges(deps.tests, deps.edits.changedFiles(), deps.signal);
-      record(s, round);
+      // The loop stopped with edits the full suite has not seen: run it so the result is not a guess.
+      const run = yield* runScoped(deps.tests, 'full', [], deps.signal);
+      record(s, { run, scope: 'full' });
     }
   } catch (err) {
     if (deps.signal?.aborted || err instanceof CancelledError) cancelled = true;
@@ -60,6 +60,7 @@ function newState(task: string, deps: AgentDeps): RunState {
     info: { name: deps.config.model.name, contextLength: 0, numCtx: 0, supportsTools: false },
     protocol: protocolFor(false),
     conversation: undefined as unknown as Conversation,
+    overheadTokens: 0,
     baseline: null,
     targets: [],
     lastFull: null,
@@ -80,6 +81,8 @@ async function* prepare(s: RunState): AsyncGenerator<AgentEvent, void> {
   s.conversation = new Conversation(s.counter);
   s.info = await deps.model.info();
   s.protocol = protocolFor(s.info.supportsTools);
+  const offered = s.protocol.chatOptions().tools;
+  s.overheadTokens = offered ? s.counter.count(JSON.stringify(offered)) : 0;
   const command = deps.tests.command;
   yield { type: 'start', task: s.task, root: deps.root, model: s.info.name, numCtx: s.info.numCtx, protocol: s.protocol.kind, testCommand: command };
 
@@ -91,7 +94,7 @@ async function* prepare(s: RunState): AsyncGenerator<AgentEvent, void> {
   const system = loadPrompt('system', { test_command: command ? `\`${command}\`` : 'none configured or detected; run_tests is unavailable', tool_instructions: s.protocol.instructions() });
   const baseline = baselineText(s.baseline, s.targets);
   const window = s.info.numCtx - deps.config.model.outputReserve;
-  const fixed = s.counter.count(system) + s.counter.count(loadPrompt('task', { task: s.task, baseline, context: '' }));
+  const fixed = s.overheadTokens + s.counter.count(system) + s.counter.count(loadPrompt('task', { task: s.task, baseline, context: '' }));
   const budget = Math.max(0, window - fixed - Math.max(MIN_CONVERSATION_ROOM, Math.floor(window * CONVERSATION_SHARE)));
 
   let context = 'No code was retrieved up front (the repository has no index); use the tools to find it.';

@@ -14,6 +14,8 @@ export interface RunState {
   info: ModelInfo;
   protocol: Protocol;
   conversation: Conversation;
+  /** Prompt tokens sent besides the messages (the native tool schemas). */
+  overheadTokens: number;
   /** The run before any edit; null without a test command. */
   baseline: TestRun | null;
   /** The tests the task is about (named in it, or failing at baseline). */

@@ -20,13 +20,13 @@ export class IncompleteAnswerError extends RagentError {}
  */
 export async function* modelTurn(s: RunState): AsyncGenerator<AgentEvent, Interpretation | null> {
   const { deps, conversation } = s;
-  const limit = s.info.numCtx - deps.config.model.outputReserve;
+  const limit = s.info.numCtx - deps.config.model.outputReserve - s.overheadTokens;
   if (conversation.tokens() > limit) {
     const freed = conversation.fit(limit);
     if (freed.messages) yield { type: 'context_condensed', messages: freed.messages, tokensFreed: freed.tokensFreed };
   }
   s.turns++;
-  const promptTokens = conversation.tokens();
+  const promptTokens = conversation.tokens() + s.overheadTokens;
   yield { type: 'model_request', turn: s.turns, messages: conversation.takeNew(), promptTokens };
 
   let text = '';
