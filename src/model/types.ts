@@ -36,8 +36,16 @@ export interface ChatOptions {
   stop?: string[];
   /** Most tokens to generate. */
   maxTokens?: number;
+  /**
+   * Cancels the call: the HTTP request is aborted (its socket closed) and the call ends with
+   * `CancelledError`, also while waiting to retry.
+   */
   signal?: AbortSignal;
-  /** Our own count of the prompt's tokens, to detect server-side truncation. */
+  /**
+   * Our own count of the prompt's tokens (everything sent: messages and tool specs). A prompt over
+   * the window minus the reserve is refused before sending (`ContextOverflowError`); one the server
+   * cut ends the call with `PromptTruncatedError` instead of its result.
+   */
   expectedPromptTokens?: number;
 }
 
@@ -76,7 +84,12 @@ export interface CompletionResult {
 export interface ModelClient {
   /** Model facts, fetched once (`/api/show`). */
   info(): Promise<ModelInfo>;
-  /** Stream one assistant turn. */
+  /**
+   * Stream one assistant turn, ending in `done`. Transient failures are retried only before the first
+   * event; an error after events were seen (truncation, malformed tool call, lost connection) means
+   * the turn is void. A malformed tool call is reported once the stream has ended, as
+   * `MalformedToolCallError`, after the well-formed calls were yielded.
+   */
   chat(messages: ChatMessage[], options?: ChatOptions): AsyncIterable<ChatEvent>;
   /** Plain text completion of a prompt (function completion for pass@k). */
   complete(prompt: string, options?: ChatOptions): Promise<CompletionResult>;
