@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AgentEvent, AgentResult, DoneCriteria, TestSummary } from '../../agent/events.js';
 import type { RagentConfig } from '../config/schema.js';
-import { ModelUnavailableError, RagentError } from '../errors.js';
+import { ModelUnavailableError, RagentError, UsageError } from '../errors.js';
 import { redactor as defaultRedactor, type Redactor } from '../util/redact.js';
 import type { RunTask } from './task.js';
 import { Transcript, type RunOutcome } from './transcript.js';
@@ -171,7 +171,7 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
   const mode = opts.mode ?? 'run';
 
   if (opts.apply && !isClean(repo)) {
-    throw new RagentError('--apply needs a clean working tree, and this one has uncommitted changes', 'commit or stash them first, or drop --apply and merge the run branch afterwards');
+    throw new UsageError('--apply needs a clean working tree, and this one has uncommitted changes', 'commit or stash them first, or drop --apply and merge the run branch afterwards');
   }
   const branch = opts.branch ?? uniqueBranch(repo, `${config.ci.branchPrefix}${slugify(task.title)}`);
   const transcript = Transcript.open(repo, { mode, title: task.title, source: task.source, branch, model: config.model.name, repo }, redactor);
@@ -232,7 +232,7 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
     });
 
     if (result) {
-      report.summary = result.summary;
+      report.summary = redactor.redact(result.summary);
       report.testCommand = result.testCommand;
       report.testsBefore = result.testsBefore;
       report.testsAfter = result.testsAfter;
@@ -250,13 +250,13 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
     }
 
     phase('commit', report.filesChanged.length ? `committing ${report.filesChanged.length} file(s) on ${branch}` : 'no change to commit');
-    report.commit = commitWorktree(wt, commitMessage(task, result, report.outcome === 'fixed'));
+    report.commit = commitWorktree(wt, redactor.redact(commitMessage(task, result, report.outcome === 'fixed')));
   } catch (err) {
     report.outcome = err instanceof ModelUnavailableError ? 'model-unavailable' : 'error';
     errorExitCode = err instanceof RagentError ? err.exitCode : 1;
     report.error = { message: redactor.redact((err as Error).message ?? String(err)), ...(err instanceof RagentError && err.hint ? { hint: err.hint } : {}) };
     transcript.note(`error: ${report.error.message}`);
-    if (wt) keepPartialWork(wt, task, report);
+    if (wt) keepPartialWork(wt, task, report, redactor);
     if (!(err instanceof RagentError)) {
       cleanup(repo, wt, report);
       transcript.end(endOf(report));
@@ -295,11 +295,11 @@ function endOf(report: RunReport) {
 }
 
 /** A run stopped by an error still keeps what it changed, as a work-in-progress commit on its branch. */
-function keepPartialWork(wt: Worktree, task: RunTask, report: RunReport): void {
+function keepPartialWork(wt: Worktree, task: RunTask, report: RunReport, redactor: Redactor): void {
   try {
     report.filesChanged = changedFiles(wt);
     report.patch = worktreeDiff(wt);
-    report.commit = commitWorktree(wt, commitMessage(task, null, false));
+    report.commit = commitWorktree(wt, redactor.redact(commitMessage(task, null, false)));
   } catch {
     // The error being reported matters more than the partial work.
   }

@@ -4,7 +4,7 @@ import { agentPipelineDeps } from '../../run/agent.js';
 import { runOneShot, type RunEvent } from '../../run/pipeline.js';
 import { formatReport, jsonView, liveView, plainView } from '../../run/progress.js';
 import { resolveTask } from '../../run/task.js';
-import { redactor } from '../../util/redact.js';
+import { redactor, redactStream } from '../../util/redact.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -45,6 +45,10 @@ export function registerRun(program: Command): void {
       if (flags.testCmd !== undefined) agent.testCommand = flags.testCmd;
       const ctx = commandContext(cmd, Object.keys(agent).length ? { agent } : undefined);
       redactor.add(process.env.GITHUB_TOKEN);
+      if (redactor.active) {
+        redactStream(process.stdout);
+        redactStream(process.stderr);
+      }
       const task = await resolveTask(flags, { cwd: process.cwd(), env: process.env, redactor });
 
       const json = flags.json ? jsonView(process.stdout) : null;
