@@ -19,6 +19,8 @@ export interface SymbolDraft {
   params: string[];
   /** A declaration without a body (overload, abstract or ambient signature). */
   bodyless: boolean;
+  /** A private member: not exported even when its class is. */
+  hidden?: boolean;
 }
 
 /** What a language extractor hands back to `parseFile`. */

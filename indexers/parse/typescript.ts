@@ -34,7 +34,7 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
     decl: Node,
     outer: Node,
     scope: Scope,
-    opts: { sigEnd?: number; exported: boolean; params?: Node | null; bodyless?: boolean },
+    opts: { sigEnd?: number; exported: boolean; params?: Node | null; bodyless?: boolean; hidden?: boolean },
   ): SymbolDraft => {
     const parent = scope.parent;
     const sym: SymbolDraft = {
@@ -49,8 +49,9 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
       exported: opts.exported,
       start: outer.startIndex,
       end: Math.max(outer.endIndex, decl.endIndex),
-      params: parameterNames(opts.params ?? null),
+      params: [...parameterNames(opts.params ?? null), ...typeParameterNames(decl)],
       bodyless: opts.bodyless ?? false,
+      hidden: opts.hidden,
     };
     symbols.push(sym);
     return sym;
@@ -194,6 +195,7 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
           const msym = add('method', memberName(mname), member, member, inner, {
             sigEnd: mbody?.startIndex,
             exported: exported && isPublicMember(member, mname),
+            hidden: !isPublicMember(member, mname),
             params: member.childForFieldName('parameters'),
             bodyless: !mbody,
           });
@@ -209,6 +211,7 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
           const msym = add('method', memberName(fname), member, member, inner, {
             sigEnd: fbody?.startIndex,
             exported: exported && isPublicMember(member, fname),
+            hidden: !isPublicMember(member, fname),
             params: value.childForFieldName('parameters') ?? value.childForFieldName('parameter'),
           });
           walkBody(fbody, { parent: msym, inFunction: true, ambient: false });
@@ -301,7 +304,13 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
 
   walkStatements(root, { parent: null, inFunction: false, ambient: false });
   if (exportedNames.size) {
-    for (const s of symbols) if (s.parent === null && exportedNames.has(s.name)) s.exported = true;
+    const late = new Set<string>();
+    for (const s of symbols) {
+      if (s.parent === null && exportedNames.has(s.name) && !s.exported) {
+        s.exported = true;
+        if (s.kind === 'class') late.add(s.qualifiedName);
+      } else if (s.parent !== null && late.has(s.parent) && s.kind === 'method' && !s.hidden) s.exported = true;
+    }
   }
   if (text.includes('require(') || text.includes('import(')) dynamicImports(root, language, imports);
   imports.sort((a, b) => a.line - b.line);
@@ -363,6 +372,18 @@ function parameterNames(params: Node | null): string[] {
       const n = p.childForFieldName('pattern') ?? p.childForFieldName('left') ?? p.firstNamedChild;
       if (n?.type === 'identifier') out.push(n.text);
     }
+  }
+  return out;
+}
+
+/** `<T, U extends X>`: type parameters are bound by the declaration, not references. */
+function typeParameterNames(decl: Node): string[] {
+  const tp = decl.childForFieldName('type_parameters');
+  if (!tp) return [];
+  const out: string[] = [];
+  for (const p of tp.namedChildren) {
+    const n = p.childForFieldName('name');
+    if (n) out.push(n.text);
   }
   return out;
 }
