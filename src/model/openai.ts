@@ -45,6 +45,7 @@ interface WireChunk {
 
 interface WireModel {
   id?: string;
+  owned_by?: string;
   max_model_len?: number;
   context_length?: number;
   max_context_length?: number;
@@ -52,6 +53,7 @@ interface WireModel {
 }
 
 const OVERFLOW = /maximum context length|exceeds the available context size|context length|prompt is too long|too many tokens/i;
+const TOOLS_UNSUPPORTED = /tool[ _]choice|does not support tools|tools? (is|are) not supported|enable-auto-tool-choice/i;
 const UNREACHABLE_HINT = 'start the server (llama.cpp: llama-server, vLLM: vllm serve, LM Studio: its local server) or fix model.baseUrl';
 
 function toWireMessage(m: ChatMessage): Record<string, unknown> {
@@ -269,11 +271,40 @@ export class OpenAICompatibleClient implements ModelClient {
       throw new ModelNotFoundError(s.model, `set model.name to a model the server offers (${offered})`);
     }
     const notes = ['OpenAI-compatible servers do not report tool support; native tool calling is assumed'];
-    const served = contextLengthOf(entry);
+    const trained = contextLengthOf(entry);
+    const slot = entry.owned_by === 'llamacpp' ? await this.llamaCppSlotContext() : undefined;
+    const served = slot !== undefined && trained !== undefined ? Math.min(slot, trained) : (slot ?? trained);
+    if (slot !== undefined) notes.push(`llama.cpp serves ${slot} tokens a slot (GET /props)`);
     if (served === undefined) notes.push('the server does not report a context length; the window comes from the budget and model.contextLength');
     const numCtx = chooseNumCtx({ model: s.model, budget: s.budget, outputReserve: s.outputReserve, modelMax: served, configuredCap: s.contextLength });
     this.numCtxIfKnown = numCtx;
-    return { name: s.model, contextLength: served ?? numCtx, numCtx, supportsTools: true, promptBudget: promptLimit(numCtx, s.outputReserve), notes };
+    return { name: s.model, contextLength: trained ?? served ?? numCtx, numCtx, supportsTools: true, promptBudget: promptLimit(numCtx, s.outputReserve), notes };
+  }
+
+  /**
+   * llama.cpp's window per slot (`/props`), which its `-c` and `--parallel` can make smaller than the
+   * trained one that /v1/models reports. Best effort: any failure means "not known".
+   */
+  private async llamaCppSlotContext(): Promise<number | undefined> {
+    const origin = this.settings.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+    const scope = new RequestScope(undefined, Math.min(this.settings.requestTimeoutMs, 10_000));
+    try {
+      const res = await fetch(`${origin}/props`, { signal: scope.signal, headers: this.headers() });
+      if (!res.ok) return undefined;
+      const props = (await res.json()) as { default_generation_settings?: { n_ctx?: unknown } };
+      const n = props.default_generation_settings?.n_ctx;
+      return typeof n === 'number' && n > 0 ? n : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (this.settings.apiKey) headers.authorization = `Bearer ${this.settings.apiKey}`;
+    return headers;
   }
 
   private url(path: string): string {
@@ -282,11 +313,9 @@ export class OpenAICompatibleClient implements ModelClient {
 
   /** One HTTP request in a scope; a non-2xx answer becomes a ModelServerError carrying the server's text. */
   private async post(path: string, body: unknown, scope: RequestScope, what: string, method = 'POST'): Promise<Response> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    if (this.settings.apiKey) headers.authorization = `Bearer ${this.settings.apiKey}`;
     const res = await fetch(this.url(path), {
       method,
-      headers,
+      headers: this.headers(),
       signal: scope.signal,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -319,6 +348,9 @@ export class OpenAICompatibleClient implements ModelClient {
     if (!(general instanceof ModelServerError)) return general;
     if (OVERFLOW.test(general.serverMessage) && (general.status === 400 || general.status === 413 || general.status === undefined)) {
       return new ContextOverflowError({ numCtx: this.numCtxIfKnown, serverMessage: general.serverMessage });
+    }
+    if (TOOLS_UNSUPPORTED.test(general.serverMessage) && general.status !== undefined && general.status < 500) {
+      return new ModelServerError(general.status, general.serverMessage, 'the server cannot call tools for this model; use the text tool protocol or enable tool calling on the server');
     }
     if (general.status === 404 && /model/i.test(general.serverMessage)) {
       return new ModelNotFoundError(model, `check model.name against ${this.url('/models')}`, general.serverMessage);

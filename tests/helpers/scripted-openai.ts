@@ -22,6 +22,8 @@ import {
 
 export interface ScriptedOpenAIModel {
   id: string;
+  /** Answer like llama.cpp: `owned_by: "llamacpp"`, `meta.n_ctx_train`, and GET /props with this per-slot window. */
+  llamaCppSlotContext?: number;
   /** Served context length; default 32768. */
   contextLength?: number;
   /** Leave the context length out of /v1/models (as some servers do). */
@@ -67,14 +69,23 @@ export async function startScriptedOpenAI(opts: ScriptedOpenAIOptions = {}): Pro
       case 'GET /v1/models':
         return runner.json(res, 200, {
           object: 'list',
-          data: models.map((m) => ({
-            id: m.id,
-            object: 'model',
-            created,
-            owned_by: 'scripted',
-            ...(m.omitContextLength ? {} : { max_model_len: m.contextLength ?? 32_768 }),
-          })),
+          data: models.map((m) =>
+            m.llamaCppSlotContext
+              ? { id: m.id, object: 'model', created, owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 151_936, n_ctx_train: m.contextLength ?? 32_768 } }
+              : {
+                  id: m.id,
+                  object: 'model',
+                  created,
+                  owned_by: 'scripted',
+                  ...(m.omitContextLength ? {} : { max_model_len: m.contextLength ?? 32_768 }),
+                },
+          ),
         });
+      case 'GET /props': {
+        const m = models.find((x) => x.llamaCppSlotContext);
+        if (!m) return fail(res, 404, 'Not Found: /props', 'NotFoundError');
+        return runner.json(res, 200, { default_generation_settings: { n_ctx: m.llamaCppSlotContext }, total_slots: 1, model_path: `/models/${m.id}` });
+      }
       case 'POST /v1/embeddings': {
         if (!findModel(body.model)) return fail(res, 404, `The model \`${body.model}\` does not exist.`, 'NotFoundError');
         const input: string[] = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];

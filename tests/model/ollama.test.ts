@@ -213,6 +213,13 @@ describe('Ollama client: errors', () => {
     expect(chats(s)).toHaveLength(3);
   });
 
+  it('says to use the text protocol when the model cannot call tools', async () => {
+    const s = await start({ script: [{ error: { status: 400, message: `registry.ollama.ai/library/${MODEL} does not support tools` } }] });
+    const err = await failure(client(s.url).chat([user('hi')], { tools: [{ name: 'finish', description: 'd', parameters: { type: 'object' } }] }));
+    expect(err).toBeInstanceOf(ModelServerError);
+    expect((err as ModelServerError).hint).toMatch(/text tool protocol/);
+  });
+
   it('never retries a 400', async () => {
     const s = await start({ script: [{ error: { status: 400, message: 'invalid options: num_thread' } }, { text: 'unused' }] });
     const err = await failure(client(s.url, { retries: 3 }).chat([user('hi')]));

@@ -68,6 +68,24 @@ describe('OpenAI-compatible client', () => {
     expect(capped.numCtx).toBe(8_192);
   });
 
+  it("takes llama.cpp's per-slot window from /props when it is smaller than the trained one", async () => {
+    const s = await start({ models: [{ id: MODEL, contextLength: 32_768, llamaCppSlotContext: 8_192 }] });
+    const info = await client(s.url).info();
+    expect(info).toMatchObject({ contextLength: 32_768, numCtx: 8_192 });
+    expect(info.notes?.join(' ')).toMatch(/8192 tokens a slot/);
+  });
+
+  it('says to use the text protocol when the server cannot call tools', async () => {
+    const s = await start({
+      script: [{ error: { status: 400, message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set' } }],
+    });
+    const err = await failure(
+      client(s.url).chat([{ role: 'user', content: 'x' }], { tools: [{ name: 'finish', description: 'd', parameters: { type: 'object' } }] }),
+    );
+    expect(err).toBeInstanceOf(ModelServerError);
+    expect((err as ModelServerError).hint).toMatch(/text tool protocol/);
+  });
+
   it('streams text and assembles tool-call argument fragments by index', async () => {
     const s = await start({
       script: [
