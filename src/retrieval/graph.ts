@@ -93,7 +93,7 @@ function buildGraph(c: Corpus): CodeGraph {
  * Personalized PageRank from `seeds` (chunk → weight). Returns chunks by the relevance that reached
  * them through the graph (their own teleport share removed), best first.
  */
-export function personalizedPageRank(g: CodeGraph, seeds: RankedItem[], opts: { alpha?: number; iterations?: number; depth?: number } = {}): RankedItem[] {
+export function personalizedPageRank(g: CodeGraph, seeds: RankedItem[], opts: { alpha?: number; iterations?: number; depth?: number; floor?: number } = {}): RankedItem[] {
   const alpha = opts.alpha ?? 0.25;
   const iterations = opts.iterations ?? 12;
   const n = g.offsets.length - 1;
@@ -125,10 +125,16 @@ export function personalizedPageRank(g: CodeGraph, seeds: RankedItem[], opts: { 
     [r, next] = [next, r];
   }
   const out: RankedItem[] = [];
+  let top = 0;
   for (let i = 0; i < n; i++) {
     const s = r[i]! - (teleport.get(i) ?? 0) * alpha;
     if (s > 1e-9) out.push({ id: i, score: s });
+    if (s > top) top = s;
   }
-  out.sort((a, b) => b.score - a.score || a.id - b.id);
-  return out.slice(0, opts.depth ?? 200);
+  // The far end of the walk is noise: keep what got a real share of the relevance.
+  const floor = top * (opts.floor ?? 0.05);
+  return out
+    .filter((x) => x.score >= floor)
+    .sort((a, b) => b.score - a.score || a.id - b.id)
+    .slice(0, opts.depth ?? 200);
 }

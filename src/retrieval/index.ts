@@ -6,3 +6,4 @@ export { packContext, packRanking, LineCache, type Context, type ContextItem, ty
 export { rank, DEFAULT_WEIGHTS, type Ranking, type RankOptions, type SignalWeights } from './rank.js';
 export { analyzeQuery, type QueryAnalysis, type TraceFrame } from './query.js';
 export type { SignalName } from './signals.js';
+export { fastBpeCounter } from './count.js';

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChunkKind, IndexReader } from '../../indexers/types.js';
-import { bpeCounter, type TokenCounter } from '../util/tokens.js';
+import type { TokenCounter } from '../util/tokens.js';
+import { fastBpeCounter } from './count.js';
 import { rolePrior } from './paths.js';
 import { rank, type RankOptions, type Ranking } from './rank.js';
 import { BLOCK_SEPARATOR, MAP_HEADER, renderHeader, renderLine, renderMapEntry } from './render.js';
@@ -34,7 +35,7 @@ export interface Context {
 }
 
 export interface PackOptions extends RankOptions {
-  /** Token counter (default: cl100k BPE). */
+  /** Token counter (default: cl100k BPE, memoised). */
   counter?: TokenCounter;
   /** Share of the budget kept for the repository map while code is packed (default 0.05, at most 2,000). */
   mapShare?: number;
@@ -113,7 +114,7 @@ const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})
 
 /** Pack an existing ranking at `budget`; several budgets can share one ranking and `cache`. */
 export function packRanking(r: Ranking, budget: number, opts: PackOptions & { cache?: LineCache } = {}): Context {
-  const counter = opts.counter ?? opts.cache?.counter ?? bpeCounter();
+  const counter = opts.counter ?? opts.cache?.counter ?? fastBpeCounter();
   const cache = opts.cache ?? new LineCache(r.corpus.reader.root, counter);
   const surround = opts.surround ?? 3;
   const c = r.corpus;

@@ -29,7 +29,7 @@ export interface QueryAnalysis {
 
 const CODE_SPAN = /```[\s\S]*?```|`[^`\n]+`/g;
 const PY_FRAME = /File "([^"]+)", line (\d+)(?:, in ([A-Za-z_<>][\w<>]*))?/g;
-const JS_FRAME = /at (?:(?:new |async )?([\w$.<>]+) )?\(?((?:[A-Za-z]:)?[^\s():]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?/g;
+const JS_FRAME = /at (?:(?:new |async )?([\w$.<>]+) )?\(?((?:[a-z-]+:\/+)?(?:[A-Za-z]:)?[^\s():]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?/g;
 const PATHLIKE = /(?:^|[\s(["'`,:=])((?:[\w.@-]+\/)*[\w@-][\w.@-]*\.(?:py|pyi|[cm]?[jt]sx?|json|md|css|scss|html|vue|svelte|yml|yaml|toml|cfg|ini|txt|rst|frag|vert|glsl))(?=$|[\s)"'`,:;.\]])/gm;
 const DOTTED = /\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\b/g;
 const CALLED = /\b([A-Za-z_$][\w$]*)\s*\(/g;
@@ -67,7 +67,7 @@ export function analyzeQuery(text: string): QueryAnalysis {
     frames.push({ path: normalisePath(m[1]!), line: Number(m[2]), func: m[3] && !m[3].startsWith('<') ? m[3] : null });
   }
   for (const m of text.matchAll(JS_FRAME)) {
-    const path = normalisePath(m[2]!.replace(/^(?:file|webpack|https?):\/+[^/]*\/?/, ''));
+    const path = normalisePath(m[2]!.replace(/^[a-z-]+:\/+/, '').replace(/\/\.\//g, '/'));
     const func = m[1] ? m[1].split('.').pop()! : null;
     frames.push({ path, line: Number(m[3]), func: func && func !== '<anonymous>' ? func : null });
   }

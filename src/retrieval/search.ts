@@ -33,6 +33,10 @@ function signalList(...sets: Array<Set<SignalName> | undefined>): SignalName[] {
   return SIGNAL_ORDER.filter((s) => all.has(s));
 }
 
+// Signals that exist only for whole files; a symbol inherits them from its file.
+const FILE_ONLY = new Set<SignalName>(['path', 'tests']);
+const fileOnly = (s: Set<SignalName> | undefined): Set<SignalName> => new Set([...(s ?? [])].filter((x) => FILE_ONLY.has(x)));
+
 const round = (x: number): number => Number(x.toPrecision(6));
 
 /** The `k` best chunks for a query, best first. */
@@ -57,7 +61,7 @@ export function hitsOf(r: Ranking, k: number): Hit[] {
       name: ch.qualifiedName || ch.name,
       kind: ch.kind,
       score: round(r.chunkScore[i]!),
-      signals: signalList(r.chunkSignals.get(i), r.fileSignals.get(c.chunkFile[i]!)),
+      signals: signalList(r.chunkSignals.get(i), fileOnly(r.fileSignals.get(c.chunkFile[i]!))),
     };
   });
 }

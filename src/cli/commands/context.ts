@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { RagentConfig } from '../../config/schema.js';
 import { packRanking, rank } from '../../retrieval/index.js';
-import { bpeCounter, calibratedCounter, loadCalibration, type TokenCounter } from '../../util/tokens.js';
+import { fastBpeCounter } from '../../retrieval/count.js';
+import { calibratedCounter, loadCalibration, type TokenCounter } from '../../util/tokens.js';
 import { commandContext, printJson } from '../context.js';
 import { openForQuery, positiveInt, warn } from './search.js';
 
@@ -23,7 +24,7 @@ export function defaultBudget(config: RagentConfig): number {
 /** The token counter for a repository: cl100k, scaled by the stored calibration of the configured model. */
 export function repoCounter(repo: string, config: RagentConfig): TokenCounter {
   const model = config.model.name;
-  return calibratedCounter(bpeCounter(), loadCalibration(join(repo, '.ragent', 'calibration.json'), model), model);
+  return calibratedCounter(fastBpeCounter(), loadCalibration(join(repo, '.ragent', 'calibration.json'), model), model);
 }
 
 function readTask(task: string | undefined, file: string | undefined): string {

@@ -7,7 +7,7 @@ import { formatSummary } from '../../../evals/localize/report.js';
 import { runLocalize } from '../../../evals/localize/run.js';
 import { parseShard } from '../../../evals/passk/select.js';
 import { UsageError } from '../../errors.js';
-import { bpeCounter } from '../../util/tokens.js';
+import { fastBpeCounter } from '../../retrieval/count.js';
 import { commandContext, printJson } from '../context.js';
 import { evalCommand } from './eval-group.js';
 import { positiveInt } from './search.js';
@@ -56,7 +56,7 @@ async function runCommand(flags: LocalizeFlags, cmd: Command): Promise<void> {
       resultsFile,
       cacheDir: resolve(flags.cache ?? join(tmpdir(), 'ragent-localize')),
       // Context recall is measured under the reference tokenizer, whatever model is configured.
-      counter: bpeCounter(),
+      counter: fastBpeCounter(),
       config: ctx.config,
       limit: flags.limit ? positiveInt(flags.limit, '--limit') : undefined,
       shard: flags.shard ? parseShard(flags.shard) : undefined,
