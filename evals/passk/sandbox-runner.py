@@ -3,10 +3,15 @@
 usage: sandbox-runner.py MEMORY_BYTES FILE_BYTES PROGRAM   (a one-line nonce is read from stdin first)
        sandbox-runner.py --probe-network
 
+Started with -S (no site: its .pth hooks can cost more than a sample); RAGENT_PASSK_PATH holds the module
+path a normal start-up computes, as JSON.
+
 The program passes only if it runs to its end: the runner then writes the nonce to fd 3. An early exit(),
 a crash or a kill leaves fd 3 empty, so "exited with status 0" alone never counts as passing.
 """
+import builtins
 import errno
+import json
 import os
 import resource
 import socket
@@ -30,7 +35,16 @@ def probe_network():
     sys.exit(4)
 
 
+def restore_site_effects():
+    path = os.environ.pop("RAGENT_PASSK_PATH", None)
+    if path:
+        sys.path[:] = json.loads(path)
+    # site also provides exit() and quit(); samples call them.
+    builtins.exit = builtins.quit = sys.exit
+
+
 def main():
+    restore_site_effects()
     if sys.argv[1:] == ["--probe-network"]:
         probe_network()
     memory, file_bytes, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]

@@ -81,17 +81,32 @@ function execText(cmd: string, args: string[], timeoutMs: number): Promise<{ cod
   });
 }
 
-/** The real interpreter behind `python3` (skipping version-manager shims, which cost a process per sample). */
-export async function resolvePython(python = 'python3'): Promise<string> {
-  const res = await execText(python, ['-c', 'import sys; print(sys.executable)'], 30_000);
-  const exe = res.stdout.trim();
-  if (res.code !== 0 || !exe) {
+/** A python3 interpreter and the module search path its normal start-up computes. */
+export interface PythonInfo {
+  executable: string;
+  path: string[];
+}
+
+/**
+ * The real interpreter behind `python3` (skipping version-manager shims, which cost a process per sample) and
+ * its module path. Samples start without `site` (its .pth hooks can cost more than the sample) and get this path.
+ */
+export async function resolvePython(python = 'python3'): Promise<PythonInfo> {
+  const res = await execText(python, ['-I', '-c', 'import json, sys; print(json.dumps([sys.executable, sys.path]))'], 30_000);
+  let info: PythonInfo | undefined;
+  try {
+    const [executable, path] = JSON.parse(res.stdout) as [string, string[]];
+    if (res.code === 0 && executable) info = { executable, path: path.filter(Boolean) };
+  } catch {
+    // Reported below.
+  }
+  if (!info) {
     throw new SandboxError(
       `cannot run ${python}: ${res.stderr.trim().split('\n').pop() || 'not found'}`,
       'install Python 3 or pass --python PATH',
     );
   }
-  return exe;
+  return info;
 }
 
 let probeCache: Promise<NetworkIsolation> | undefined;
@@ -101,7 +116,7 @@ export function probeNetworkIsolation(python: string): Promise<NetworkIsolation>
   probeCache ??= (async () => {
     const notes: string[] = [];
     for (const prefix of [['unshare', '-rn'], ['unshare', '-n']]) {
-      const res = await execText(prefix[0]!, [...prefix.slice(1), python, '-I', RUNNER, '--probe-network'], 15_000);
+      const res = await execText(prefix[0]!, [...prefix.slice(1), python, '-I', '-S', RUNNER, '--probe-network'], 15_000);
       if (res.code === 0) return { isolated: true, method: prefix.join(' ') };
       notes.push(`${prefix.join(' ')}: ${res.stderr.trim().split('\n').pop() || `exit ${res.code}`}`);
     }
@@ -122,7 +137,7 @@ function killGroup(pid: number | undefined): void {
 
 /** Create a sandbox: resolve python3 and probe network isolation once. */
 export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const python = await resolvePython(opts.python);
+  const { executable: python, path } = await resolvePython(opts.python);
   const probed = await probeNetworkIsolation(python);
   const network: NetworkIsolation = opts.allowNetwork
     ? { isolated: false, method: '', note: 'network allowed on request' }
@@ -133,11 +148,11 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     python,
     network,
     limits,
-    run: (program) => runOne(program, python, prefix, limits),
+    run: (program) => runOne(program, python, path, prefix, limits),
   };
 }
 
-async function runOne(program: string, python: string, prefix: string[], limits: SandboxLimits): Promise<ExecResult> {
+async function runOne(program: string, python: string, path: string[], prefix: string[], limits: SandboxLimits): Promise<ExecResult> {
   let dir: string;
   try {
     dir = await mkdtemp(join(tmpdir(), 'ragent-passk-'));
@@ -146,15 +161,15 @@ async function runOne(program: string, python: string, prefix: string[], limits:
     throw new SandboxError(`cannot prepare a temp directory for a sample: ${(err as Error).message}`, 'check free space and permissions of the temp directory (TMPDIR)');
   }
   try {
-    return await execute(dir, python, prefix, limits);
+    return await execute(dir, python, path, prefix, limits);
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-function execute(dir: string, python: string, prefix: string[], limits: SandboxLimits): Promise<ExecResult> {
+function execute(dir: string, python: string, path: string[], prefix: string[], limits: SandboxLimits): Promise<ExecResult> {
   const nonce = randomBytes(12).toString('hex');
-  const args = [python, '-I', '-B', RUNNER, String(limits.memoryMb * 1024 * 1024), String(limits.fileBytes), join(dir, 'program.py')];
+  const args = [python, '-I', '-S', '-B', RUNNER, String(limits.memoryMb * 1024 * 1024), String(limits.fileBytes), join(dir, 'program.py')];
   const cmd = prefix.length ? prefix[0]! : args.shift()!;
   const argv = prefix.length ? [...prefix.slice(1), ...args] : args;
   const started = performance.now();
@@ -164,7 +179,7 @@ function execute(dir: string, python: string, prefix: string[], limits: SandboxL
       // Its own process group, so a timeout kills everything the sample started.
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TMPDIR: dir, LANG: 'C.UTF-8', PYTHONHASHSEED: '0' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TMPDIR: dir, LANG: 'C.UTF-8', PYTHONHASHSEED: '0', RAGENT_PASSK_PATH: JSON.stringify(path) },
     });
     let total = 0;
     let verdict: ExecStatus | undefined;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, type Sandbox } from '../../evals/passk/sandbox.js';
+import { createSandbox, resolvePython, type Sandbox } from '../../evals/passk/sandbox.js';
 
 const TIMEOUT_MS = 1500;
 let sandbox: Sandbox;
@@ -79,6 +79,12 @@ describe('sample sandbox', () => {
     } else {
       expect(sandbox.network.note).toMatch(/network/);
     }
+  });
+
+  it('gives samples the module path of a normal python3 start-up, and exit()', async () => {
+    const res = await sandbox.run('import json, sys\nprint(json.dumps(sys.path))\nexit(0)\n');
+    expect(JSON.parse(res.stdout)).toEqual((await resolvePython()).path);
+    expect(res.stderr).toMatch(/called exit\(0\)/);
   });
 
   it('runs samples in parallel without mixing their outputs', async () => {
