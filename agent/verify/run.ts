@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { CancelledError } from '../../src/errors.js';
 import { prepareCommand } from './command.js';
-import { runnerOf } from './detect.js';
+import { detectTestCommand } from './detect.js';
 import { readResults, stripAnsi } from './parse/index.js';
 import type { RunTestsOptions, TestCommand, TestRun } from './types.js';
 
@@ -63,7 +63,7 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
  */
 export async function runTests(root: string, cmd: TestCommand | string, opts: RunTestsOptions): Promise<TestRun> {
   const command: TestCommand =
-    typeof cmd === 'string' ? { command: cmd, runner: runnerOf(cmd) ?? 'custom', source: 'argument' } : cmd;
+    typeof cmd === 'string' ? { ...detectTestCommand(root, { agent: { testCommand: cmd } })!, source: 'argument' } : cmd;
   if (opts.signal?.aborted) throw new CancelledError('the test run was cancelled before it started');
   const reportDir = mkdtempSync(join(tmpdir(), 'ragent-tests-'));
   try {
@@ -124,6 +124,7 @@ export async function runTests(root: string, cmd: TestCommand | string, opts: Ru
     const results = readResults(root, command.runner, prepared.report, output);
     const count = (s: string) => results.tests.filter((t) => t.status === s).length;
     return {
+      root,
       command: command.command,
       executed: prepared.executed,
       exitCode,

@@ -26,6 +26,8 @@ export interface TestCase {
 
 /** One run of the test command. */
 export interface TestRun {
+  /** Repository root the run happened in (paths in messages are shown relative to it). */
+  root: string;
   /** The command as configured or detected (reporter flags ragent adds are not shown). */
   command: string;
   /** What was actually executed. */
