@@ -28,11 +28,22 @@ export function identifiersIn(text: string): string[] {
  */
 export function codeTokens(text: string): string[] {
   const out: string[] = [];
-  for (const id of identifiersIn(text)) {
-    const whole = id.toLowerCase().replace(/^[_$]+|[_$]+$/g, '');
-    if (whole.length > 1) out.push(whole);
-    const subs = splitIdentifier(id);
-    if (subs.length > 1) for (const s of subs) if (s.length > 1) out.push(s);
-  }
+  for (const id of identifiersIn(text)) for (const t of identifierTokens(id)) out.push(t);
   return out;
+}
+
+// Identifiers repeat across a repository; splitting each once keeps indexing fast.
+const tokenCache = new Map<string, readonly string[]>();
+
+function identifierTokens(id: string): readonly string[] {
+  let tokens = tokenCache.get(id);
+  if (tokens) return tokens;
+  const out: string[] = [];
+  const whole = id.toLowerCase().replace(/^[_$]+|[_$]+$/g, '');
+  if (whole.length > 1) out.push(whole);
+  const subs = splitIdentifier(id);
+  if (subs.length > 1) for (const s of subs) if (s.length > 1) out.push(s);
+  if (tokenCache.size >= 200_000) tokenCache.clear();
+  tokenCache.set(id, (tokens = out));
+  return tokens;
 }
