@@ -164,9 +164,9 @@ describe('chunkFile for text', () => {
 
   it('never makes an empty chunk for code either (property over generated Python)', () => {
     const stmt = fc.oneof(fc.constant('x = 1'), fc.constant(''), fc.constant('# note'), fc.constant('pass'));
-    const def = fc.tuple(fc.constantFrom('def', 'class'), fc.array(stmt, { maxLength: 30 })).map(([kw, body], i) =>
-      [`${kw} n${i}${kw === 'def' ? '()' : ''}:`, ...(body.length ? body : ['pass']).map((s) => `    ${s}`)].join('\n'),
-    );
+    const def = fc
+      .tuple(fc.constantFrom('def', 'class'), fc.array(stmt, { maxLength: 30 }), fc.nat(999))
+      .map(([kw, body, n]) => [`${kw} n${n}${kw === 'def' ? '()' : ''}:`, ...(body.length ? body : ['pass']).map((s) => `    ${s}`)].join('\n'));
     fc.assert(
       fc.property(fc.array(fc.oneof(def, stmt), { maxLength: 25 }), fc.integer({ min: 10, max: 30 }), (parts, max) => {
         const text = parts.join('\n');
