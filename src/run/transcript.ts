@@ -26,8 +26,8 @@ export interface TokenUse {
 
 export interface RunStart {
   id: string;
-  /** `run` (one-shot) or `ci` (GitHub bot). */
-  mode: 'run' | 'ci';
+  /** `run` (one-shot), `ci` (GitHub bot) or `chat` (terminal session). */
+  mode: 'run' | 'ci' | 'chat';
   /** First line of the task, for listings. */
   title: string;
   /** Where the task came from: `text`, a file path, or `owner/repo#N`. */

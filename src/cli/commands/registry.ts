@@ -7,11 +7,12 @@ import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
 import { registerCi } from './ci.js';
 import { registerDoctor } from './doctor.js';
+import { registerChat } from './chat.js';
 
 type Register = (program: Command) => void;
 
 // Each command lives in its own file and adds itself here.
-const registrations: Register[] = [registerSearch, registerContext, registerEvalLocalize, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor];
+const registrations: Register[] = [registerSearch, registerContext, registerEvalLocalize, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor, registerChat];
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command): void {

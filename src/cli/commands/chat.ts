@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { startChat } from '../../tui/index.js';
+import { commandContext } from '../context.js';
+
+/** `ragent chat` (also plain `ragent`): the interactive terminal session. */
+export function registerChat(program: Command): void {
+  program
+    .command('chat', { isDefault: true })
+    .description('interactive session: chat with the repository, review every edit, run the tests')
+    .option('--auto', 'accept every edit without asking')
+    .option('--model <name>', 'model to use (default: model.name from the configuration)')
+    .addHelpText(
+      'after',
+      '\nOn a terminal it opens a full-screen session; with stdin not a TTY it reads one line at a time (for scripts).\nType /help inside for commands.',
+    )
+    .action(async (opts: { auto?: boolean; model?: string }, cmd: Command) => {
+      const ctx = commandContext(cmd, opts.model ? { model: { name: opts.model } } : undefined);
+      const color = !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
+      process.exitCode = await startChat({
+        root: ctx.repo,
+        config: ctx.config,
+        auto: Boolean(opts.auto),
+        interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        color,
+      });
+    });
+}
