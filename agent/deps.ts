@@ -9,7 +9,7 @@ import type { RagentConfig } from '../src/config/schema.js';
 import type { ModelClient } from '../src/model/types.js';
 import type { TokenCounter } from '../src/util/tokens.js';
 import type { Edit } from './edits/types.js';
-import type { RunView } from './judge.js';
+import type { TestRun } from './verify/types.js';
 
 /** An edit about to be written, shown to whoever approves it. */
 export interface EditProposal {
@@ -45,11 +45,11 @@ export interface TestPort {
   /** The test command, or null when none is configured or detected. */
   readonly command: string | null;
   /** Run the whole suite, or only the given test files. */
-  run(opts: { only?: string[]; signal?: AbortSignal }): Promise<RunView & { output: string }>;
+  run(opts: { only?: string[]; signal?: AbortSignal }): Promise<TestRun>;
   /** Test files related to the changed files (empty when the runner cannot select). */
   related(changedFiles: string[]): Promise<string[]>;
   /** The failures trimmed for the model. */
-  summarize(run: RunView & { output: string }, maxChars: number): string;
+  summarize(run: TestRun, maxChars: number): string;
 }
 
 /** Code search and context packing over the index. */
