@@ -18,7 +18,7 @@ import {
   type Fault,
   type ScriptedRequest,
   type Turn,
-} from './scripted-ollama.js';
+} from './scripted-turns.js';
 
 export interface ScriptedOpenAIModel {
   id: string;
