@@ -11,6 +11,9 @@ const WHOLE_WEIGHT = 1;
 const SUBTOKEN_WEIGHT = 0.7;
 const TRIGRAM_WEIGHT = 0.25;
 
+/** Identifiers repeat endlessly across a repository; their features are computed once and reused. */
+const CACHE_LIMIT = 200_000;
+
 /** 32-bit FNV-1a of `s`, seeded so that different feature families do not collide systematically. */
 function fnv1a(s: string, seed: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
@@ -21,43 +24,83 @@ function fnv1a(s: string, seed: number): number {
   return h >>> 0;
 }
 
-/** Count the features of `text` into `counts` (feature key → weighted count). */
-function features(text: string, counts: Map<string, number>): void {
-  const add = (key: string, w: number): void => {
-    counts.set(key, (counts.get(key) ?? 0) + w);
-  };
-  for (const id of identifiersIn(text)) {
-    const whole = id.toLowerCase().replace(/^[_$]+|[_$]+$/g, '');
-    if (whole.length < 2) continue;
-    add(`w:${whole}`, WHOLE_WEIGHT);
-    const subs = splitIdentifier(id);
-    for (const sub of subs) {
-      if (sub.length < 2) continue;
-      if (subs.length > 1) add(`s:${sub}`, SUBTOKEN_WEIGHT);
-      const padded = `^${sub}$`;
-      for (let i = 0; i + 3 <= padded.length; i++) add(`g:${padded.slice(i, i + 3)}`, TRIGRAM_WEIGHT);
+/** One identifier's features as positions and signed weights in a vector of some dimension. */
+interface Features {
+  slots: Uint32Array;
+  weights: Float32Array;
+}
+
+const NONE: Features = { slots: new Uint32Array(0), weights: new Float32Array(0) };
+
+function identifierFeatures(id: string, dimensions: number): Features {
+  const whole = id.toLowerCase().replace(/^[_$]+|[_$]+$/g, '');
+  if (whole.length < 2) return NONE;
+  const keys: string[] = [`w:${whole}`];
+  const weights: number[] = [WHOLE_WEIGHT];
+  const subs = splitIdentifier(id);
+  for (const sub of subs) {
+    if (sub.length < 2) continue;
+    if (subs.length > 1) {
+      keys.push(`s:${sub}`);
+      weights.push(SUBTOKEN_WEIGHT);
     }
+    const padded = `^${sub}$`;
+    for (let i = 0; i + 3 <= padded.length; i++) {
+      keys.push(`g:${padded.slice(i, i + 3)}`);
+      weights.push(TRIGRAM_WEIGHT);
+    }
+  }
+  const slots = new Uint32Array(keys.length);
+  const signed = new Float32Array(keys.length);
+  keys.forEach((key, i) => {
+    slots[i] = fnv1a(key, 0x9e3779b9) % dimensions;
+    signed[i] = fnv1a(key, 0x85ebca6b) & 1 ? weights[i]! : -weights[i]!;
+  });
+  return { slots, weights: signed };
+}
+
+/** Embeds texts into unit vectors of one dimension, caching each identifier's features. */
+class HashVectorizer {
+  private cache = new Map<string, Features>();
+  constructor(readonly dimensions: number) {}
+
+  private features(id: string): Features {
+    let f = this.cache.get(id);
+    if (!f) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      f = identifierFeatures(id, this.dimensions);
+      this.cache.set(id, f);
+    }
+    return f;
+  }
+
+  embed(text: string): Float32Array {
+    const counts = new Map<string, number>();
+    for (const id of identifiersIn(text)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const vec = new Float32Array(this.dimensions);
+    for (const [id, count] of counts) {
+      const { slots, weights } = this.features(id);
+      // Sublinear term frequency: a name repeated fifty times should not drown everything else out.
+      const tf = 1 + Math.log(count);
+      for (let i = 0; i < slots.length; i++) vec[slots[i]!]! += tf * weights[i]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < vec.length; i++) norm += vec[i]! * vec[i]!;
+    if (norm > 0) {
+      const inv = 1 / Math.sqrt(norm);
+      for (let i = 0; i < vec.length; i++) vec[i]! *= inv;
+    }
+    return vec;
   }
 }
 
+const shared = new Map<number, HashVectorizer>();
+
 /** Embed one text into a unit vector of `dimensions` (all zeros when it has no identifiers). */
 export function hashEmbed(text: string, dimensions: number): Float32Array {
-  const counts = new Map<string, number>();
-  features(text, counts);
-  const vec = new Float32Array(dimensions);
-  for (const [key, count] of counts) {
-    const h = fnv1a(key, 0x9e3779b9);
-    const sign = fnv1a(key, 0x85ebca6b) & 1 ? 1 : -1;
-    // Sublinear term frequency: a name repeated fifty times should not drown everything else out.
-    vec[h % dimensions]! += sign * (count <= 1 ? count : 1 + Math.log(count));
-  }
-  let norm = 0;
-  for (let i = 0; i < dimensions; i++) norm += vec[i]! * vec[i]!;
-  if (norm > 0) {
-    const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < dimensions; i++) vec[i]! *= inv;
-  }
-  return vec;
+  let v = shared.get(dimensions);
+  if (!v) shared.set(dimensions, (v = new HashVectorizer(dimensions)));
+  return v.embed(text);
 }
 
 /** The deterministic, model-free embedder (`embedding.provider: "hash"`). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerContext } from './context.js';
+import { registerIndex } from './index.js';
 import { registerEvalLocalize } from './eval-localize.js';
 import { registerEvalPassK } from './eval-passk.js';
 import { registerSearch } from './search.js';
@@ -12,7 +13,7 @@ import { registerChat } from './chat.js';
 type Register = (program: Command) => void;
 
 // Each command lives in its own file and adds itself here.
-const registrations: Register[] = [registerSearch, registerContext, registerEvalLocalize, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor, registerChat];
+const registrations: Register[] = [registerIndex, registerSearch, registerContext, registerEvalLocalize, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor, registerChat];
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command): void {

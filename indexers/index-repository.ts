@@ -1,0 +1,226 @@
+/**
+ * `indexRepository`: bring `<repo>/.ragent/index` up to date with the working tree. Only files whose content
+ * changed (by git blob id) are parsed and embedded again; files that disappeared are removed; files whose
+ * imports now resolve differently (because others were added or removed) are redone as well.
+ */
+import { availableParallelism } from 'node:os';
+import type { RagentConfig } from '../src/config/schema.js';
+import { createEmbedder, embedderName } from './embed/index.js';
+import { resolveImports } from './imports.js';
+import { fileFingerprint, listRepositoryFiles, readRepositoryFile, type ScanOptions } from './scan.js';
+import { IndexWriter, type FileUpdate, type StoredFile } from './store/index.js';
+import { importsFromColumn } from './store/schema.js';
+import { readStoredState } from './store/status.js';
+import type { Embedder, FileRecord, IndexProgress, IndexStats, ParsedFile, ParsedImport, SkipReason } from './types.js';
+import { analysePool, type AnalysePool } from './workers/pool.js';
+import type { AnalyseContext, FileResult } from './workers/analyse.js';
+
+export interface IndexOptions {
+  /** Rebuild from scratch instead of updating. */
+  full?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Files per write: bounds memory and the size of each LanceDB commit. */
+const BATCH_FILES = 256;
+
+/** Below this many files to analyse, starting worker threads costs more than it saves. */
+const MIN_FILES_FOR_WORKERS = 300;
+
+function scanOptions(config: RagentConfig): ScanOptions {
+  return { ignore: config.index.ignore, maxFileBytes: config.index.maxFileBytes, maxLineLength: config.index.maxLineLength };
+}
+
+/** Worker threads for `files` files: the configured number, or one per core when there is enough work. */
+function workerCount(config: RagentConfig, files: number): number {
+  if (config.index.workers > 0) return config.index.workers;
+  return files >= MIN_FILES_FOR_WORKERS ? Math.min(availableParallelism(), 4) : 0;
+}
+
+function sameResolution(a: ParsedImport[], b: ParsedImport[]): boolean {
+  return a.length === b.length && a.every((imp, i) => imp.resolvedPath === b[i]!.resolvedPath);
+}
+
+/**
+ * Unchanged files whose imports resolve differently against the new set of files (a module they import
+ * was added, removed or renamed). Their stored edges are stale, so they are redone.
+ */
+function staleResolutions(stored: Map<string, StoredFile>, unchanged: string[], repoFiles: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const path of unchanged) {
+    const row = stored.get(path);
+    if (!row || row.skipReason || row.language === 'text' || row.language === '') continue;
+    const imports = importsFromColumn(row.imports);
+    if (!imports.length) continue;
+    const file: ParsedFile = {
+      path,
+      language: row.language,
+      symbols: [],
+      imports: imports.map((i) => ({ ...i, resolvedPath: null })),
+      moduleDoc: '',
+      hasErrors: false,
+      errorLines: [],
+    };
+    if (!sameResolution(resolveImports(file, repoFiles).imports, imports)) out.push(path);
+  }
+  return out;
+}
+
+function countSkips(records: Iterable<Pick<FileRecord, 'skipReason'>>, into: Partial<Record<SkipReason, number>>): void {
+  for (const r of records) if (r.skipReason) into[r.skipReason] = (into[r.skipReason] ?? 0) + 1;
+}
+
+/** Turn analysed files into store updates, embedding here unless the analysis already did. */
+async function toUpdates(results: FileResult[], embedder: Embedder, signal?: AbortSignal): Promise<FileUpdate[]> {
+  const missing = results.filter((r) => r.chunks.length && !r.vectors);
+  if (missing.length) {
+    const vectors = await embedder.embed(missing.flatMap((r) => r.chunks.map((c) => c.text)), signal);
+    let i = 0;
+    for (const r of missing) r.vectors = r.chunks.map(() => vectors[i++]!);
+  }
+  return results.map((r) => ({
+    file: r.file,
+    chunks: r.chunks.map((c, i) => ({ ...c, vector: r.vectors![i]! })),
+    edges: r.edges,
+  }));
+}
+
+/** Index (or update the index of) the repository at `root`. */
+export async function indexRepository(
+  root: string,
+  config: RagentConfig,
+  onProgress: (p: IndexProgress) => void = () => {},
+  opts: IndexOptions = {},
+): Promise<IndexStats> {
+  const started = performance.now();
+  const scan = scanOptions(config);
+  const embedder: Embedder = await createEmbedder(config, opts.signal);
+  const writer = await IndexWriter.open(root, { embedder: { name: embedder.name, dimensions: embedder.dimensions }, full: opts.full });
+  let pool: AnalysePool | null = null;
+  try {
+    const listing = listRepositoryFiles(root, scan);
+    const stored = writer.fresh ? new Map<string, StoredFile>() : await writer.storedFiles(false);
+
+    // Scan: hash every file to find what changed; changed files are read again, with their text, below.
+    const current = new Map<string, FileRecord>();
+    const work: string[] = [];
+    const unchanged: string[] = [];
+    listing.paths.forEach((path, i) => {
+      const read = readRepositoryFile(root, path, scan);
+      if (read) {
+        current.set(path, read.record);
+        const old = stored.get(path);
+        if (old && fileFingerprint(old) === fileFingerprint(read.record)) unchanged.push(path);
+        else work.push(path);
+      }
+      if (i % 64 === 0 || i === listing.paths.length - 1) onProgress({ phase: 'scan', done: i + 1, total: listing.paths.length });
+    });
+    const removed = [...stored.keys()].filter((p) => !current.has(p));
+    const repoFiles: ReadonlySet<string> = new Set(current.keys());
+    if ((removed.length > 0 || work.some((p) => !stored.has(p))) && unchanged.length) {
+      work.push(...staleResolutions(await writer.storedFiles(true), unchanged, repoFiles));
+    }
+
+    const ctx: AnalyseContext = {
+      root,
+      scan,
+      chunkMaxLines: config.index.chunkMaxLines,
+      repoFiles,
+      hashDimensions: config.embedding.provider === 'hash' ? embedder.dimensions : 0,
+    };
+    pool = analysePool(ctx, workerCount(config, work.length));
+    const batches: string[][] = [];
+    for (let i = 0; i < work.length; i += BATCH_FILES) batches.push(work.slice(i, i + BATCH_FILES));
+
+    let parsedCount = 0;
+    let analysed = 0;
+    let written = 0;
+    const vanished: string[] = [];
+    const analyseBatch = (paths: string[]) => {
+      const p = pool!.analyse(paths).then((results) => {
+        analysed += paths.length;
+        onProgress({ phase: 'parse', done: analysed, total: work.length });
+        return { paths, results };
+      });
+      // Awaited one batch later; until then a failure must not count as unhandled.
+      p.catch(() => {});
+      return p;
+    };
+    // Analysis of the next batch overlaps with embedding and writing this one.
+    let next = batches.length ? analyseBatch(batches[0]!) : null;
+    for (let b = 0; next; b++) {
+      opts.signal?.throwIfAborted();
+      const { paths, results } = await next;
+      next = b + 1 < batches.length ? analyseBatch(batches[b + 1]!) : null;
+      const present: FileResult[] = [];
+      results.forEach((r, i) => {
+        if (r) present.push(r);
+        else vanished.push(paths[i]!); // deleted since the scan: its old rows go with the removals below
+      });
+      const updates = await toUpdates(present, embedder, opts.signal);
+      onProgress({ phase: 'embed', done: analysed, total: work.length });
+      await writer.write(updates);
+      for (const r of present) {
+        current.set(r.file.path, r.file);
+        if (r.parsed) parsedCount++;
+      }
+      written += paths.length;
+      onProgress({ phase: 'write', done: written, total: work.length });
+    }
+    for (const p of vanished) current.delete(p);
+    await writer.remove(removed.concat(vanished));
+
+    onProgress({ phase: 'optimize', done: 0, total: 1 });
+    await writer.finish();
+    const totals = await writer.totals();
+    onProgress({ phase: 'done', done: 1, total: 1 });
+
+    const skipped: Partial<Record<SkipReason, number>> = { ...listing.skipped };
+    countSkips(current.values(), skipped);
+    return {
+      files: [...current.values()].filter((r) => !r.skipReason).length,
+      symbols: totals.symbols,
+      chunks: totals.chunks,
+      edges: totals.edges,
+      skipped,
+      changed: parsedCount,
+      removed: removed.length,
+      ms: Math.round(performance.now() - started),
+    };
+  } finally {
+    await pool?.close();
+    await writer.close();
+  }
+}
+
+export interface IndexStatus {
+  /** False when there is no usable index: everything would be (re)built. */
+  exists: boolean;
+  /** Why a full rebuild is due (`missing`, `schema`, `embedder`), or '' when an update suffices. */
+  rebuild: '' | 'missing' | 'schema' | 'embedder';
+  added: string[];
+  changed: string[];
+  removed: string[];
+  /** ISO time of the last completed run, '' when none completed. */
+  updatedAt: string;
+}
+
+/** What `indexRepository` would do, without writing anything. */
+export async function indexStatus(root: string, config: RagentConfig): Promise<IndexStatus> {
+  const scan = scanOptions(config);
+  const state = await readStoredState(root, embedderName(config), config.embedding.provider === 'hash' ? config.embedding.dimensions : undefined);
+  const listing = listRepositoryFiles(root, scan);
+  const added: string[] = [];
+  const changed: string[] = [];
+  const seen = new Set<string>();
+  for (const path of listing.paths) {
+    const read = readRepositoryFile(root, path, scan);
+    if (!read) continue;
+    seen.add(path);
+    const old = state.files.get(path);
+    if (!old) added.push(path);
+    else if (fileFingerprint(old) !== fileFingerprint(read.record)) changed.push(path);
+  }
+  const removed = [...state.files.keys()].filter((p) => !seen.has(p)).sort();
+  return { exists: state.rebuild !== 'missing', rebuild: state.rebuild, added, changed, removed, updatedAt: state.updatedAt };
+}

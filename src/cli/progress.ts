@@ -1,0 +1,77 @@
+/**
+ * The progress line of `ragent index` on a terminal: files scanned, parsed, embedded and written, with the
+ * current rate and an estimate of the time left. Nothing is drawn when the stream is not a TTY.
+ */
+import type { IndexPhase, IndexProgress } from '../../indexers/types.js';
+
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(chunk: string): boolean;
+}
+
+export interface ProgressReporter {
+  update(p: IndexProgress): void;
+  /** Clear the line (the caller prints the summary). */
+  done(): void;
+}
+
+const LABELS: Record<IndexPhase, string> = {
+  scan: 'scanned',
+  parse: 'parsed',
+  embed: 'embedded',
+  write: 'written',
+  optimize: 'optimizing',
+  done: 'done',
+};
+
+/** Redraws at most this often; the pipeline reports far more often than a terminal needs. */
+const FRAME_MS = 100;
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** The text of one progress line, from the latest count of each phase. */
+export function progressLine(counts: Map<IndexPhase, IndexProgress>, current: IndexProgress, elapsedMs: number): string {
+  const parts: string[] = [];
+  for (const phase of ['scan', 'parse', 'embed', 'write'] as const) {
+    const p = counts.get(phase);
+    if (p) parts.push(`${LABELS[phase]} ${p.done}/${p.total}`);
+  }
+  if (current.phase === 'optimize') parts.push('optimizing');
+  else if (elapsedMs > 0 && current.done > 0 && current.phase !== 'done') {
+    const rate = (current.done / elapsedMs) * 1000;
+    parts.push(`${rate.toFixed(rate < 10 ? 1 : 0)} files/s`);
+    if (current.total > current.done) parts.push(`ETA ${duration(((current.total - current.done) / rate) * 1000)}`);
+  }
+  return parts.join('  ');
+}
+
+/** A reporter drawing on `stream` when it is a terminal, otherwise doing nothing. */
+export function progressReporter(stream: ProgressStream, now: () => number = Date.now): ProgressReporter {
+  if (!stream.isTTY) return { update() {}, done() {} };
+  const counts = new Map<IndexPhase, IndexProgress>();
+  const phaseStart = new Map<IndexPhase, number>();
+  let lastDraw = -Infinity;
+  let drawn = false;
+  return {
+    update(p) {
+      const t = now();
+      if (!phaseStart.has(p.phase)) phaseStart.set(p.phase, t);
+      counts.set(p.phase, p);
+      const final = p.done >= p.total;
+      if (t - lastDraw < FRAME_MS && !final) return;
+      lastDraw = t;
+      let line = progressLine(counts, p, t - phaseStart.get(p.phase)!);
+      const width = stream.columns ?? 80;
+      if (line.length > width - 1) line = line.slice(0, width - 1);
+      stream.write(`\r\x1b[2K${line}`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[2K');
+    },
+  };
+}
