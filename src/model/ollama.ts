@@ -1,7 +1,7 @@
 import { Ollama } from 'ollama';
 import { ModelNotFoundError, ModelServerError, ContextOverflowError, MalformedToolCallError } from './errors.js';
 import { readOllamaToolCall } from './tool-calls.js';
-import { RequestScope, isTransient, backoffDelay, lostMidAnswer, sleep, withRetries } from './transport.js';
+import { RequestScope, isTransient, backoffDelay, lostMidAnswer, sleep, underSignal, withRetries } from './transport.js';
 import type { ChatEvent, ChatMessage, ChatOptions, CompletionResult, ModelClient, ModelInfo, ToolCall, ToolSpec, Usage } from './types.js';
 import { settleUsage } from './usage.js';
 import { assertPromptFits, chooseNumCtx, promptLimit } from './window.js';
@@ -130,7 +130,7 @@ export class OllamaClient implements ModelClient {
   /** Stream one assistant turn from `/api/chat`. See `ModelClient.chat`. */
   async *chat(messages: ChatMessage[], options: ChatOptions = {}): AsyncGenerator<ChatEvent> {
     const s = this.settings;
-    const info = await this.info();
+    const info = await underSignal(this.info(), options.signal);
     assertPromptFits(options.expectedPromptTokens, info.numCtx, promptLimit(info.numCtx, s.outputReserve, options.maxTokens));
     const request = {
       model: s.model,
@@ -205,7 +205,7 @@ export class OllamaClient implements ModelClient {
   /** Raw text completion through `/api/generate` (no chat template: base-model style). */
   async complete(prompt: string, options: ChatOptions = {}): Promise<CompletionResult> {
     const s = this.settings;
-    const info = await this.info();
+    const info = await underSignal(this.info(), options.signal);
     assertPromptFits(options.expectedPromptTokens, info.numCtx, promptLimit(info.numCtx, s.outputReserve, options.maxTokens));
     const request = {
       model: s.model,

@@ -1,7 +1,7 @@
 import { ContextOverflowError, MalformedToolCallError, ModelNotFoundError, ModelServerError } from './errors.js';
 import { sseData } from './sse.js';
 import { newToolCallId, parseToolArguments } from './tool-calls.js';
-import { RequestScope, backoffDelay, isTransient, lostMidAnswer, sleep, withRetries } from './transport.js';
+import { RequestScope, backoffDelay, isTransient, lostMidAnswer, sleep, underSignal, withRetries } from './transport.js';
 import type { ChatEvent, ChatMessage, ChatOptions, CompletionResult, ModelClient, ModelInfo, ToolCall, ToolSpec, Usage } from './types.js';
 import { settleUsage } from './usage.js';
 import { assertPromptFits, chooseNumCtx, promptLimit } from './window.js';
@@ -122,7 +122,7 @@ export class OpenAICompatibleClient implements ModelClient {
   /** Stream one assistant turn from `/chat/completions` (SSE). See `ModelClient.chat`. */
   async *chat(messages: ChatMessage[], options: ChatOptions = {}): AsyncGenerator<ChatEvent> {
     const s = this.settings;
-    const info = await this.info();
+    const info = await underSignal(this.info(), options.signal);
     assertPromptFits(options.expectedPromptTokens, info.numCtx, promptLimit(info.numCtx, s.outputReserve, options.maxTokens));
     const body = {
       model: s.model,
@@ -223,7 +223,7 @@ export class OpenAICompatibleClient implements ModelClient {
   /** Plain text completion through `/completions`. */
   async complete(prompt: string, options: ChatOptions = {}): Promise<CompletionResult> {
     const s = this.settings;
-    const info = await this.info();
+    const info = await underSignal(this.info(), options.signal);
     assertPromptFits(options.expectedPromptTokens, info.numCtx, promptLimit(info.numCtx, s.outputReserve, options.maxTokens));
     const body = {
       model: s.model,

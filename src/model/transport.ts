@@ -113,6 +113,29 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs = 30_000): n
   return Math.round(exp / 2 + Math.random() * (exp / 2));
 }
 
+/**
+ * A shared promise (the model lookup) awaited under one caller's signal: the caller stops waiting
+ * when it cancels, while the promise itself runs on for the others.
+ */
+export function underSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new CancelledError('cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError('cancelled while looking up the model'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Wait, unless the signal fires first (then a CancelledError). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -61,6 +61,8 @@ export interface Fault {
   status: number;
   message: string;
   times?: number;
+  /** Milliseconds to wait before answering (a server that hangs). */
+  delayMs?: number;
 }
 
 /** Rough token count: about four characters a token, as a stand-in for a real tokenizer. */
@@ -186,6 +188,8 @@ export class ScriptRunner {
           const fault = this.faults.find((f) => f.path === parsed.path && (f.times ?? 0) > 0);
           if (fault) {
             fault.times = (fault.times ?? 1) - 1;
+            if (fault.delayMs) await wait(fault.delayMs);
+            if (res.destroyed) return;
             return this.json(res, fault.status, { error: fault.message });
           }
           await handle(parsed, res);

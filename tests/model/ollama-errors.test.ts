@@ -193,6 +193,16 @@ describe('Ollama client: more failure modes', () => {
     await expect.poll(() => s.openResponses(), { timeout: 4_000 }).toBe(0);
   });
 
+  it('stops waiting for a hung model lookup when the caller cancels', async () => {
+    const s = await start({ faults: [{ path: '/api/show', status: 500, message: 'stuck', delayMs: 3_000 }] });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const t0 = Date.now();
+    expect(await failure(client(s.url, { retries: 0 }).chat([user('hi')], { signal: ac.signal }))).toBeInstanceOf(CancelledError);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(chats(s)).toHaveLength(0);
+  });
+
   it('asks /api/show once even when the first calls overlap', async () => {
     const s = await start({ script: [{ text: 'a' }, { text: 'b' }] });
     const c = client(s.url);
