@@ -27,9 +27,9 @@ const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 /** A bar chart of pass@k as a standalone SVG document; k values that are not computable get an empty, labelled slot. */
 export function renderChart(s: PassKSummary): string {
   const width = 120 + 110 * Math.max(1, s.passAtK.length);
-  const height = 340;
-  const top = 60;
-  const bottom = 280;
+  const height = 360;
+  const top = 80;
+  const bottom = 300;
   const left = 70;
   const plotH = bottom - top;
   const y = (v: number): number => bottom - v * plotH;
@@ -47,7 +47,7 @@ export function renderChart(s: PassKSummary): string {
   s.passAtK.forEach((p, i) => {
     const cx = left + 60 + i * 110;
     if (p.value === null) {
-      parts.push(`<text x="${cx}" y="${bottom - 10}" text-anchor="middle" fill="#999">n/a</text>`);
+      parts.push(`<text x="${cx}" y="${bottom - 10}" text-anchor="middle" fill="#999">n/a (k &gt; n)</text>`);
     } else {
       const h = p.value * plotH;
       parts.push(`<rect x="${cx - 30}" y="${(bottom - h).toFixed(1)}" width="60" height="${h.toFixed(1)}" fill="#3b6fb6"/>`);
