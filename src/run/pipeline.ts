@@ -8,6 +8,9 @@ import type { RunTask } from './task.js';
 import { Transcript, type RunOutcome } from './transcript.js';
 import {
   applyToWorkingTree,
+  assertBranchName,
+  branchExists,
+  headCommit,
   commitWorktree,
   copyIndex,
   createWorktree,
@@ -174,6 +177,12 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
     throw new UsageError('--apply needs a clean working tree, and this one has uncommitted changes', 'commit or stash them first, or drop --apply and merge the run branch afterwards');
   }
   const branch = opts.branch ?? uniqueBranch(repo, `${config.ci.branchPrefix}${slugify(task.title)}`);
+  // Mistakes the user can fix are reported before anything is spent on the model.
+  headCommit(repo);
+  assertBranchName(repo, branch);
+  if (!opts.resetBranch && branchExists(repo, branch)) {
+    throw new UsageError(`branch ${branch} already exists`, `pass --branch with another name, or delete it: git branch -D ${branch}`);
+  }
   const transcript = Transcript.open(repo, { mode, title: task.title, source: task.source, branch, model: config.model.name, repo }, redactor);
   transcript.note(`task: ${task.text}`);
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -6,7 +6,7 @@ import { agentPipelineDeps } from '../../src/run/agent.js';
 import { runOneShot, type RunEvent } from '../../src/run/pipeline.js';
 import { git, makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
 import { closedPort, startScriptedOllama, type ScriptedOllama, type Turn } from '../helpers/scripted-ollama.js';
-import { BROKEN_LINE, cli, EXPECTED_DIFF, FIXED_LINE, INITIALS_REPO, INITIALS_TASK, MODEL, snapshot } from './fixture.js';
+import { BROKEN_LINE, cli, cliInProcess, EXPECTED_DIFF, FIXED_LINE, INITIALS_REPO, INITIALS_TASK, MODEL, snapshot } from './fixture.js';
 
 const call = (name: string, args: unknown, text = ''): Turn => ({ text, toolCalls: [{ name, arguments: args }] });
 const FIX_SCRIPT = (): Turn[] => [
@@ -71,16 +71,21 @@ describe('ragent run end to end (CLI, scripted model, real git)', () => {
     for (const t of ['phase', 'start', 'retrieval', 'model_request', 'tool_call', 'tool_result', 'edit_applied', 'test_started', 'test_finished', 'result']) {
       expect(types).toContain(t);
     }
-    expect(types.indexOf('result')).toBe(types.length - 2);
+    // After the agent's result come only the pipeline's own phases, then the run's result object.
+    expect(types.slice(types.indexOf('result') + 1, -1).every((t) => t === 'phase')).toBe(true);
+    expect(types.filter((t) => t === 'run_result')).toHaveLength(1);
     expect(last.testsBefore).toMatchObject({ passed: 1, failed: 1 });
     expect(last.testsAfter).toMatchObject({ passed: 2, failed: 0 });
     expect(server.remaining()).toBe(0);
   });
 
   it('leaves the working tree, the index and HEAD byte-identical, uncommitted changes included', () => {
-    expect(snapshot(repo.root)).toEqual({ ...before, 'fix.patch': expect.any(String) });
-    // The patch file went where --out said (relative to the current directory, here src/).
-    expect(existsSync(join(repo.root, 'src', 'fix.patch'))).toBe(true);
+    // The only difference is the patch file asked for with --out (relative to the current directory, src/).
+    const after = snapshot(repo.root);
+    expect(after['src/fix.patch']).toBeDefined();
+    delete after['src/fix.patch'];
+    after['<git status>'] = after['<git status>']!.replace('?? src/fix.patch\n', '');
+    expect(after).toEqual(before);
   });
 
   it('commits exactly the fix on its own branch, with a message that summarises it and names the issue', () => {
@@ -107,7 +112,7 @@ describe('ragent run end to end (CLI, scripted model, real git)', () => {
     expect(entries.at(-1)).toMatchObject({ kind: 'end', outcome: 'fixed', exitCode: 0 });
     const events = entries.filter((e) => e.kind === 'event').map((e) => e.event);
     const prompt = events.find((e) => e.type === 'model_request');
-    expect(JSON.stringify(prompt.messages)).toContain('initials("ada lovelace")');
+    expect(prompt.messages.map((m: { content: string }) => m.content).join('\n')).toContain(INITIALS_TASK);
     expect(events.some((e) => e.type === 'model_response' && e.text.includes('Looking for initials'))).toBe(true);
     expect(events.some((e) => e.type === 'tool_call' && e.name === 'edit_file')).toBe(true);
     expect(events.some((e) => e.type === 'test_finished' && /initials are upper case/.test(e.output))).toBe(true);
@@ -180,22 +185,29 @@ describe('ragent run outcomes and exit codes', () => {
     const none = await cli(['run'], { cwd: repo.root });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/give the task exactly once[\s\S]*hint: use one of --issue/);
-    const both = await cli(['run', '--issue', 'x', '--issue-file', 'y.md'], { cwd: repo.root });
+    const r = ['--repo', repo.root, 'run'];
+    const both = await cliInProcess([...r, '--issue', 'x', '--issue-file', 'y.md']);
     expect(both.code).toBe(2);
-    const missing = await cli(['run', '--issue-file', 'nope.md'], { cwd: repo.root });
+    const missing = await cliInProcess([...r, '--issue-file', join(repo.root, 'nope.md')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read the issue file .*nope\.md: ENOENT/);
-    const badIterations = await cli(['run', '--issue', 'x', '--max-iterations', 'zero'], { cwd: repo.root });
+    const badIterations = await cliInProcess([...r, '--issue', 'x', '--max-iterations', 'zero']);
     expect(badIterations.code).toBe(2);
+    expect(badIterations.stderr).toMatch(/--max-iterations.*must be a positive whole number/);
     repo.write('.agentrc', '{ "agent": { "maxIterationz": 3 } }');
-    const badConfig = await cli(['run', '--issue', 'x'], { cwd: repo.root });
+    const badConfig = await cliInProcess([...r, '--issue', 'x']);
     expect(badConfig.code).toBe(2);
     expect(badConfig.stderr).toMatch(/unknown configuration key "agent.maxIterationz"/);
     repo.write('.agentrc', INITIALS_REPO['.agentrc']!);
     repo.write('README.md', 'dirty\n');
-    const dirtyApply = await cli(['run', '--issue', 'x', '--apply'], { cwd: repo.root });
+    const dirtyApply = await cliInProcess([...r, '--issue', 'x', '--apply']);
     expect(dirtyApply.code).toBe(2);
     expect(dirtyApply.stderr).toMatch(/--apply needs a clean working tree/);
+    git(repo.root, 'branch', 'taken');
+    repo.write('README.md', INITIALS_REPO['README.md']!);
+    const taken = await cliInProcess([...r, '--issue', 'x', '--branch', 'taken', '--test-cmd', 'node --test']);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/branch taken already exists[\s\S]*hint: pass --branch with another name/);
   });
 
   it('--apply puts the verified change in a clean working tree', async () => {
