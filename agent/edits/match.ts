@@ -77,7 +77,8 @@ function exactMatch(src: string, search: string, replace: string, path: string):
   const lineOf = (pos: number) => countNewlines(src, 0, pos) + 1;
   const span = countNewlines(search.replace(/\r?\n$/, ''), 0, search.length);
   if (hits.length > 1) throw ambiguous(path, hits.map((h) => [lineOf(h), lineOf(h) + span] as [number, number]));
-  const eol = dominantEol(src);
+  // A text without line breaks has no line ending of its own: the replacement keeps the one it was sent with.
+  const eol = src.includes('\n') ? dominantEol(src) : /\r\n/.test(replace) ? '\r\n' : '\n';
   // The replacement follows the search's trailing newline, so "replace these lines" keeps lines apart.
   let rep = replace.replace(/\r?\n/g, eol);
   const searchEndsNl = /\n$/.test(search);
@@ -114,6 +115,7 @@ function lineMatch(src: string, search: string, replace: string, path: string): 
   const F = lines.map((l) => l.text);
   const S = blockLines(search);
   const R = blockLines(replace);
+  const replaceEol = /\r\n/.test(replace) ? '\r\n' : '\n';
   const Fb = F.map(body);
   const Sb = S.map(body);
   const n = S.length;
@@ -137,7 +139,7 @@ function lineMatch(src: string, search: string, replace: string, path: string): 
   }
   for (const [kind, found] of [['whitespace', sameIndent], ['indentation', shifted]] as const) {
     if (found.length > 1) throw ambiguous(path, found.map((w) => [w.start + 1, w.start + n] as [number, number]));
-    if (found.length === 1) return splice(lines, found[0]!, S, R, kind);
+    if (found.length === 1) return splice(lines, found[0]!, S, R, kind, replaceEol);
   }
 
   const fuzzy = fuzzyCandidates(F, Fb, S, Sb);
@@ -147,7 +149,7 @@ function lineMatch(src: string, search: string, replace: string, path: string): 
       const close = fuzzy.filter((w) => w.similarity > best.similarity - FUZZY_MARGIN);
       throw ambiguous(path, close.map((w) => [w.start + 1, w.start + n] as [number, number]), true);
     }
-    return splice(lines, best, S, R, 'fuzzy');
+    return splice(lines, best, S, R, 'fuzzy', replaceEol);
   }
   throw noMatch(path, F, S, Sb, best);
 }
@@ -195,14 +197,15 @@ function blockDelta(F: string[], S: string[], start: number): number {
  * Replace the window's lines with the replacement. Replacement lines that repeat a search line verbatim
  * are context: they keep the file's own line, so only the lines the model changed are written.
  */
-function splice(lines: Line[], w: Window, S: string[], R: string[], kind: MatchKind): SearchReplaceResult {
+function splice(lines: Line[], w: Window, S: string[], R: string[], kind: MatchKind, replaceEol: '\n' | '\r\n'): SearchReplaceResult {
   const n = S.length;
   const block = lines.slice(w.start, w.start + n);
   const useTabs = usesTabs(block.map((l) => l.text)) ?? usesTabs(lines.map((l) => l.text)) ?? false;
   const toFile = indentMapping(block.map((l) => l.text), S, w.delta);
   const fromSearch = new Map<number, number>();
   for (const [si, ri] of lcsPairs(S, R)) fromSearch.set(ri, si);
-  const eol = dominantEol(joinLines(lines));
+  const text = joinLines(lines);
+  const eol = text.includes('\n') ? dominantEol(text) : replaceEol;
   const lastEol = block[n - 1]!.eol;
   const out: Line[] = R.map((r, k) => {
     const si = fromSearch.get(k);
