@@ -104,6 +104,9 @@ async function* finish(s: RunState, summary: string): AsyncGenerator<AgentEvent,
   if (s.dirty || !s.lastFull) {
     round = yield* verifyChanges(tests, s.deps.edits.changedFiles(), s.deps.signal);
     record(s, round);
+    if (round.scope === 'related') {
+      return { ok: false, summary: 'finish refused: related tests fail', output: reflection(s, round.run, round.scope, `Not finished: ${verdictOf(s, round)}`), round };
+    }
   }
   const criteria = judge({ hasTestCommand: true, baseline: s.baseline, final: s.dirty ? null : s.lastFull, targets: s.targets, changed: true });
   if (outcomeFor(true, true, criteria) !== 'failed') {
