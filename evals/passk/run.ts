@@ -231,7 +231,7 @@ export async function runPassK(opts: PassKOptions): Promise<PassKSummary> {
       if (!aborted()) await execute(job, job.code!, {});
     });
   } else {
-    await generateAndExecute(todo, all, src, opts.workers, execute, aborted);
+    await generateAndExecute(todo, all, src, opts.workers, execute, opts.signal);
   }
 
   const summary = summarise(opts, scored, jobs, finished, { sandbox, resumed, warnings, started, outDir });
@@ -247,16 +247,23 @@ async function generateAndExecute(
   src: Extract<SampleSource, { kind: 'model' }>,
   workers: number,
   execute: (job: Job, code: SampleCode, extra: Partial<SampleRecord>) => Promise<void>,
-  aborted: () => boolean,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const slots = new Slots(workers);
   const running = new Set<Promise<void>>();
   let execError: { err: unknown } | undefined;
   try {
     for (const job of todo) {
-      if (aborted() || execError) break;
+      if (signal?.aborted || execError) break;
       const request = generationRequest(job.problem, all, src.shots);
-      const out = await src.client.complete(request.prompt, { stop: request.stop, temperature: src.temperature, maxTokens: src.maxTokens });
+      let out: Awaited<ReturnType<typeof src.client.complete>>;
+      try {
+        out = await src.client.complete(request.prompt, { stop: request.stop, temperature: src.temperature, maxTokens: src.maxTokens, signal });
+      } catch (err) {
+        // Interrupted mid-request: the sample is simply not done; a re-run asks again.
+        if (signal?.aborted) break;
+        throw err;
+      }
       const completion = postprocess(job.problem, out.text);
       await slots.acquire();
       const p: Promise<void> = execute(job, { completion }, { raw_completion: out.text, output_tokens: out.usage.outputTokens })

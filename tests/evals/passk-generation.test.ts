@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SampleRecord } from '../../evals/passk/run.js';
+import { runPassK, type SampleRecord } from '../../evals/passk/run.js';
+import { configSchema } from '../../src/config/schema.js';
+import { createModelClient } from '../../src/model/create.js';
 import { startScriptedOllama, type ScriptedOllama, type ScriptedRequest, type TurnSpec } from '../helpers/scripted-ollama.js';
 import { runEvalCli } from './passk-helpers.js';
 
@@ -123,6 +125,39 @@ describe('pass@k with a model (scripted Ollama server)', () => {
     ]);
     expect(summary.passAtK).toEqual([{ k: 1, value: 0.5 }]);
     expect(results(out).find((r) => r.task_id === '11')!.completion).toBe(t11.code.trimEnd() + '\n');
+  });
+
+  it('stops at once when interrupted mid-request, keeping what finished, and resumes from there', async () => {
+    const [p0, p1] = humaneval as [HumanEvalRow, HumanEvalRow];
+    const controller = new AbortController();
+    await serve([
+      () => ({ text: p0.canonical_solution }),
+      () => {
+        setTimeout(() => controller.abort(), 100);
+        return { text: p1.canonical_solution, headerDelayMs: 5_000 };
+      },
+      () => ({ text: p1.canonical_solution }),
+    ]);
+    const client = createModelClient(configSchema.parse({ model: { host: server!.url, name: MODEL, retries: 0 } }));
+    const opts = {
+      benchmark: 'humaneval' as const,
+      dataset: HUMANEVAL,
+      source: { kind: 'model' as const, client, model: MODEL, n: 1, temperature: 0, maxTokens: 64, shots: 0 },
+      outDir: join(repo, 'out'),
+      ks: [1],
+      workers: 1,
+      limit: 2,
+    };
+    const started = Date.now();
+    const partial = await runPassK({ ...opts, signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(partial).toMatchObject({ executed: 1, samples: 1 });
+    expect(partial.warnings.join('\n')).toMatch(/1 sample\(s\) not finished/);
+
+    const rest = await runPassK(opts);
+    expect(rest).toMatchObject({ executed: 1, resumed: 1, samples: 2 });
+    expect(rest.passAtK).toEqual([{ k: 1, value: 1 }]);
+    expect(server!.remaining()).toBe(0);
   });
 
   it('fails with the model error, before any work, when the model does not exist', async () => {
