@@ -32,49 +32,49 @@ function useChatState(controller: ChatController): ChatState {
 
 /** The prompt's editing state: lines being typed, and the history walked with up/down. */
 export function usePromptInput(onSubmit: (text: string) => void) {
-  const [lines, setLines] = useState<string[]>(['']);
+  // Keys can arrive faster than renders: a ref holds the truth, state only triggers the redraw.
+  const linesRef = useRef<string[]>(['']);
+  const [lines, setLinesState] = useState<string[]>(['']);
   const history = useRef<string[]>([]);
   const cursor = useRef<number>(-1);
+  const setLines = (next: string[]) => {
+    linesRef.current = next;
+    setLinesState(next);
+  };
 
-  const submit = () => {
-    const text = lines.join('\n');
-    if (text.trim()) {
-      history.current.push(text);
-    }
+  const submit = (text: string) => {
+    if (text.trim()) history.current.push(text);
     cursor.current = -1;
     setLines(['']);
     onSubmit(text);
   };
 
   const insert = (text: string) => {
-    setLines((prev) => {
-      const next = [...prev];
-      const parts = text.replace(/\r\n?/g, '\n').split('\n');
-      next[next.length - 1] += parts[0];
-      for (const p of parts.slice(1)) next.push(p);
-      return next;
-    });
+    const next = [...linesRef.current];
+    const parts = text.replace(/\r\n?/g, '\n').split('\n');
+    next[next.length - 1] += parts[0];
+    for (const p of parts.slice(1)) next.push(p);
+    setLines(next);
   };
 
   const handle = (input: string, key: { return?: boolean; backspace?: boolean; delete?: boolean; upArrow?: boolean; downArrow?: boolean; ctrl?: boolean; meta?: boolean; tab?: boolean; escape?: boolean }) => {
+    const current = linesRef.current;
     if (key.return) {
-      const last = lines[lines.length - 1]!;
+      const last = current[current.length - 1]!;
       if (last.endsWith('\\')) {
         // A trailing backslash continues the message on a new line.
-        setLines([...lines.slice(0, -1), last.slice(0, -1), '']);
+        setLines([...current.slice(0, -1), last.slice(0, -1), '']);
         return;
       }
-      submit();
+      submit(current.join('\n'));
       return;
     }
     if (key.backspace || key.delete) {
-      setLines((prev) => {
-        const next = [...prev];
-        const last = next[next.length - 1]!;
-        if (last.length) next[next.length - 1] = last.slice(0, -1);
-        else if (next.length > 1) next.pop();
-        return next;
-      });
+      const next = [...current];
+      const last = next[next.length - 1]!;
+      if (last.length) next[next.length - 1] = last.slice(0, -1);
+      else if (next.length > 1) next.pop();
+      setLines(next);
       return;
     }
     if (key.upArrow || key.downArrow) {
@@ -97,17 +97,14 @@ export function usePromptInput(onSubmit: (text: string) => void) {
     // break submits, inner ones are kept as a multi-line paste.
     const ending = /\r\n?$|\n$/.exec(input);
     if (ending && input.length > ending[0].length) {
-      const text = [...lines.slice(0, -1), lines[lines.length - 1] + input.slice(0, ending.index)].join('\n').replace(/\r\n?/g, '\n');
-      if (text.trim()) history.current.push(text);
-      cursor.current = -1;
-      setLines(['']);
-      onSubmit(text);
+      insert(input.slice(0, ending.index));
+      submit(linesRef.current.join('\n'));
       return;
     }
     insert(input);
   };
 
-  return { lines, handle, isEmpty: lines.length === 1 && lines[0] === '' };
+  return { lines, handle, isEmpty: () => linesRef.current.length === 1 && linesRef.current[0] === '' };
 }
 
 /** The whole session screen. */
@@ -150,7 +147,7 @@ export function App(props: AppProps) {
       return;
     }
     if (key.ctrl && input === 'd') {
-      if (prompt.isEmpty) exit();
+      if (prompt.isEmpty()) exit();
       return;
     }
     if (state.pending) {
