@@ -70,6 +70,14 @@ function usageOf(chunk: WireChunk): Usage {
   };
 }
 
+/**
+ * Ollama reads a string keep_alive as a Go duration ("30m") and a number as seconds (negative: for
+ * ever); a bare number written as a string ("-1", "3600") would be refused, so send it as a number.
+ */
+export function keepAliveValue(value: string): string | number {
+  return /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+}
+
 /** Chat templates that mention tools render them, which is how Ollama decided before `capabilities`. */
 function templateSupportsTools(template: string | undefined): boolean {
   return typeof template === 'string' && /\.Tools\b|\.ToolCalls\b/.test(template);
@@ -138,7 +146,7 @@ export class OllamaClient implements ModelClient {
       ...(options.tools?.length ? { tools: options.tools.map(toWireTool) } : {}),
       ...(options.format ? { format: options.format } : {}),
       stream: true as const,
-      keep_alive: s.keepAlive,
+      keep_alive: keepAliveValue(s.keepAlive),
       options: this.wireOptions(info.numCtx, options),
       // Newer servers then refuse an over-long prompt instead of cutting it; older ones ignore both.
       truncate: false,
@@ -212,7 +220,7 @@ export class OllamaClient implements ModelClient {
       prompt,
       raw: true,
       stream: false as const,
-      keep_alive: s.keepAlive,
+      keep_alive: keepAliveValue(s.keepAlive),
       ...(options.format ? { format: options.format } : {}),
       options: this.wireOptions(info.numCtx, options),
       truncate: false,
@@ -235,7 +243,7 @@ export class OllamaClient implements ModelClient {
       const res = (await this.call(
         'embedding',
         signal,
-        (c) => c.embed({ model: s.embedModel, input: batch, keep_alive: s.keepAlive }),
+        (c) => c.embed({ model: s.embedModel, input: batch, keep_alive: keepAliveValue(s.keepAlive) }),
         s.embedModel,
       )) as { embeddings?: unknown };
       const vectors = res.embeddings;

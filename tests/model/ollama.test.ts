@@ -47,6 +47,12 @@ describe('Ollama client: streaming', () => {
     expect(s.requests.filter((r) => r.path === '/api/show')).toHaveLength(1);
   });
 
+  it('sends a keep_alive written as a bare number as seconds', async () => {
+    const s = await start({ script: [{ text: 'x' }] });
+    await collect(client(s.url, { keepAlive: '-1' }).chat([user('a')]));
+    expect(chats(s)[0]!.body.keep_alive).toBe(-1);
+  });
+
   it('passes tools, tool results and earlier tool calls in Ollama wire shape', async () => {
     const s = await start({ script: [{ text: 'ok' }] });
     const c = client(s.url);
