@@ -272,6 +272,23 @@ describe('ragent ci end to end (fake GitHub, bare origin, scripted model)', () =
     expect(w.model.requests).toHaveLength(0);
   });
 
+  it('an unreachable model gets a comment on the issue with the fix, and exit 3', async () => {
+    const w = await world();
+    const issue = w.github.addIssue({ title: 'initials should be upper case', body: 'Expected "AL".' });
+    const env = envFor(w, labelledEvent(w, issue.number));
+    const { closedPort } = await import('../helpers/scripted-ollama.js');
+    const config = loadConfig({ repo: w.repo.root, env: { OLLAMA_HOST: `http://127.0.0.1:${await closedPort()}` }, home: w.dir }).config;
+    let printed = '';
+    const res = await runCiBot({ env, repo: w.repo.root, config, deps: agentPipelineDeps(), log: (l) => (printed += l + '\n'), redactor: new Redactor() });
+    expect(res).toMatchObject({ action: 'failed', exitCode: 3 });
+    const [comment] = statusComments(w, 1);
+    expect(comment!.body).toMatch(/ragent could not complete a run on this issue: cannot reach the model server at http:\/\/127\.0\.0\.1:\d+/);
+    expect(comment!.body).toMatch(/Hint: .*ollama serve/);
+    expect(w.github.pulls).toHaveLength(0);
+    expect(remoteBranches(w)).toEqual(['main']);
+    expect(printed).toMatch(/model-unavailable/);
+  });
+
   it('missing Actions variables are a usage error (exit 2) that names the variable', async () => {
     const w = await world();
     const res = await cli(['ci'], { cwd: w.repo.root, env: { GITHUB_REPOSITORY: `${OWNER}/${REPO}`, GITHUB_TOKEN: TOKEN } });
