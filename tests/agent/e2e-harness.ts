@@ -78,6 +78,8 @@ export interface RunOptions {
   index?: 'update' | 'none';
   /** Host to use instead of the scripted server's (for "server down"). */
   host?: string;
+  /** Called with the fixture repository before the run starts. */
+  onRepo?: (repo: FixtureRepo) => void;
   /** Called with each event as it arrives. */
   onEvent?: (e: AgentEvent) => void;
 }
@@ -91,6 +93,7 @@ function merge(a: Record<string, any>, b: Record<string, any>): Record<string, a
 /** Run the agent end to end; the caller closes with `finish(run)`. */
 export async function runE2E(opts: RunOptions): Promise<Run> {
   const repo = makeRepo(opts.files ?? DURATION_REPO);
+  opts.onRepo?.(repo);
   const server = await startScriptedOllama({ models: opts.models ?? [{ name: MODEL, contextLength: 32_768 }], script: opts.script });
   const config = configSchema.parse(
     merge({ model: { name: MODEL, host: opts.host ?? server.url, retries: 0, requestTimeoutMs: 20_000 }, agent: { testTimeoutSec: 60 } }, opts.config ?? {}),
