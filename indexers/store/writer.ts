@@ -238,11 +238,15 @@ export class IndexWriter {
         config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }),
       });
     }
-    // Only this process writes (it holds the lock), so files of unfinished transactions cannot exist.
-    const cleanup = { cleanupOlderThan: new Date(), deleteUnverified: true };
-    for (const table of [this.chunks, this.edges, this.files]) await table.optimize(cleanup);
     await this.writeMeta(new Date().toISOString());
-    await this.meta.optimize(cleanup);
+    // Only this process writes (it holds the lock), so files of unfinished transactions cannot exist.
+    const cleanup = () => ({ cleanupOlderThan: new Date(), deleteUnverified: true });
+    for (const table of [this.chunks, this.edges, this.files, this.meta]) {
+      await table.optimize(cleanup());
+      // Optimizing indexes commits one more version after the cleanup step; a second pass removes the one
+      // it superseded (with its copy of the full-text index).
+      if ((await table.listVersions()).length > 1) await table.optimize(cleanup());
+    }
   }
 
   private async writeMeta(updatedAt: string): Promise<void> {
