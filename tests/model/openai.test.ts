@@ -8,6 +8,7 @@ import {
   ModelNotFoundError,
   ModelServerError,
   ModelServerUnreachableError,
+  ModelTimeoutError,
   PromptTruncatedError,
 } from '../../src/model/errors.js';
 import { OpenAICompatibleClient } from '../../src/model/openai.js';
@@ -170,6 +171,14 @@ describe('OpenAI-compatible client', () => {
     const events = await collect(client(s.url).chat([{ role: 'user', content: 'x' }]));
     expect(events.at(-1)).toMatchObject({ type: 'done', message: { content: 'back' } });
     expect(chats(s)).toHaveLength(2);
+  });
+
+  it('abandons a request past model.requestTimeoutMs, and retries a dropped connection', async () => {
+    const s = await start({ script: [{ text: 'late', headerDelayMs: 3_000 }, { hangUp: true }, { text: 'after reconnecting' }] });
+    const err = await failure(client(s.url, { requestTimeoutMs: 300, retries: 0 }).chat([{ role: 'user', content: 'x' }]));
+    expect(err).toBeInstanceOf(ModelTimeoutError);
+    const events = await collect(client(s.url).chat([{ role: 'user', content: 'x' }]));
+    expect(events.at(-1)).toMatchObject({ type: 'done', message: { content: 'after reconnecting' } });
   });
 
   it('surfaces an error event inside the stream', async () => {
