@@ -21,6 +21,7 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     },
     end() {
       if (drawn) stream.write('\n');
+      drawn = false;
     },
   };
 }

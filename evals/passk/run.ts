@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelClient } from '../../src/model/types.js';
 import { readJsonl, normaliseTaskId, loadDataset, mbppSplit, type Benchmark, type MbppProblem, type MbppSplit, type Problem } from './dataset.js';
-import { SamplesError } from './errors.js';
+import { DatasetError, SamplesError } from './errors.js';
 import { meanPassAtK } from './estimator.js';
 import { postprocess } from './postprocess.js';
 import { buildProgram, type SampleCode } from './program.js';
@@ -114,7 +114,14 @@ function selectProblems(opts: PassKOptions): { all: Problem[]; selected: Problem
 export function readSamples(benchmark: Benchmark, file: string, known: ReadonlySet<string>): Map<string, SampleCode[]> {
   const byTask = new Map<string, SampleCode[]>();
   const unknown: string[] = [];
-  for (const { line, value } of readJsonl(file, 'samples file')) {
+  let rows: ReturnType<typeof readJsonl>;
+  try {
+    rows = readJsonl(file, 'samples file');
+  } catch (err) {
+    if (err instanceof DatasetError) throw new SamplesError(err.message, err.hint);
+    throw err;
+  }
+  for (const { line, value } of rows) {
     const taskId = normaliseTaskId(benchmark, value.task_id);
     const completion = typeof value.completion === 'string' ? value.completion : undefined;
     const solution = typeof value.solution === 'string' ? value.solution : undefined;

@@ -109,20 +109,24 @@ export async function resolvePython(python = 'python3'): Promise<PythonInfo> {
   return info;
 }
 
-let probeCache: Promise<NetworkIsolation> | undefined;
+const probes = new Map<string, Promise<NetworkIsolation>>();
 
-/** Find, once per process, a way to run samples without network: `unshare -rn`, then `unshare -n`. */
+/** Find, once per interpreter and process, a way to run samples without network: `unshare -rn`, then `unshare -n`. */
 export function probeNetworkIsolation(python: string): Promise<NetworkIsolation> {
-  probeCache ??= (async () => {
-    const notes: string[] = [];
-    for (const prefix of [['unshare', '-rn'], ['unshare', '-n']]) {
-      const res = await execText(prefix[0]!, [...prefix.slice(1), python, '-I', '-S', RUNNER, '--probe-network'], 15_000);
-      if (res.code === 0) return { isolated: true, method: prefix.join(' ') };
-      notes.push(`${prefix.join(' ')}: ${res.stderr.trim().split('\n').pop() || `exit ${res.code}`}`);
-    }
-    return { isolated: false, method: '', note: `samples run with network access (${notes.join('; ')})` };
-  })();
-  return probeCache;
+  let probe = probes.get(python);
+  if (!probe) {
+    probe = (async () => {
+      const notes: string[] = [];
+      for (const prefix of [['unshare', '-rn'], ['unshare', '-n']]) {
+        const res = await execText(prefix[0]!, [...prefix.slice(1), python, '-I', '-S', RUNNER, '--probe-network'], 15_000);
+        if (res.code === 0) return { isolated: true, method: prefix.join(' ') };
+        notes.push(`${prefix.join(' ')}: ${res.stderr.trim().split('\n').pop() || `exit ${res.code}`}`);
+      }
+      return { isolated: false, method: '', note: `samples run with network access (${notes.join('; ')})` };
+    })();
+    probes.set(python, probe);
+  }
+  return probe;
 }
 
 /** Kill a whole process group; it may already be gone. */

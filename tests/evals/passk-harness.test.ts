@@ -8,7 +8,10 @@ import { DatasetError, ResultsMismatchError } from '../../evals/passk/errors.js'
 import { cutAtStop, cutAtTopLevel, postprocess, unfence } from '../../evals/passk/postprocess.js';
 import { buildProgram } from '../../evals/passk/program.js';
 import { generationRequest, HUMANEVAL_STOP, MBPP_STOP, mbppPrompt, mbppShots } from '../../evals/passk/prompt.js';
+import { progressBar } from '../../evals/passk/progress.js';
+import { formatSummary, renderChart } from '../../evals/passk/report.js';
 import { checkRunIdentity, ResultsLog } from '../../evals/passk/results.js';
+import type { PassKSummary } from '../../evals/passk/run.js';
 import { forEachLimited, parseKs, parseShard, selectItems } from '../../evals/passk/select.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -220,5 +223,72 @@ describe('results log', () => {
     expect(() => checkRunIdentity(file, { model: 'a', temperature: 0 })).not.toThrow();
     expect(() => checkRunIdentity(file, { model: 'b', temperature: 0 })).toThrow(ResultsMismatchError);
     expect(() => checkRunIdentity(file, { model: 'a', temperature: 0, extra: 1 })).toThrow(/extra/);
+  });
+});
+
+describe('reporting', () => {
+  const summary: PassKSummary = {
+    benchmark: 'mbpp',
+    dataset: '/data/mbpp.jsonl',
+    source: 'model',
+    model: 'coder<7b>',
+    temperature: 0.8,
+    problems: 2,
+    samples: 20,
+    passAtK: [{ k: 1, value: 0.45 }, { k: 10, value: 0.9 }, { k: 100, value: null, note: 'not computable: k > n (fewest samples per problem: 10)' }],
+    statuses: { passed: 9, failed: 9, timeout: 1, output_limit: 1 },
+    perProblem: [{ taskId: '11', n: 10, c: 9 }, { taskId: '12', n: 10, c: 0 }],
+    network: { isolated: false, method: '', note: 'samples run with network access (unshare -rn: denied)' },
+    limits: { timeoutMs: 10_000, memoryMb: 1024, outputBytes: 1 << 20, fileBytes: 16 << 20 },
+    executed: 15,
+    resumed: 5,
+    wallMs: 12_345,
+    warnings: ['samples run with network access (unshare -rn: denied)'],
+    files: { results: '/o/results.jsonl', summary: '/o/summary.json', chart: '/o/passk.svg' },
+  };
+
+  it('prints a table with every k, the statuses, isolation and where the files are', () => {
+    const text = formatSummary(summary);
+    expect(text).toMatch(/^mbpp: 2 problems, 20 samples \(model coder<7b>, temperature 0\.8\)/);
+    expect(text).toMatch(/^\s+1\s+45\.0%$/m);
+    expect(text).toMatch(/^\s+10\s+90\.0%$/m);
+    expect(text).toMatch(/^\s+100\s+not computable: k > n/m);
+    expect(text).toContain('passed 9, failed 9, timeout 1, output limit 1');
+    expect(text).toContain('network: NOT isolated');
+    expect(text).toContain('15 executed now, 5 already done; 12.3 s');
+    expect(text).toContain('results: /o/results.jsonl');
+  });
+
+  it('draws bars in proportion and escapes text in the SVG', () => {
+    const svg = renderChart(summary);
+    const heights = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="60" height="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(heights).toHaveLength(2);
+    expect(heights[1]! / heights[0]!).toBeCloseTo(0.9 / 0.45, 2);
+    expect(svg).toContain('coder&lt;7b&gt;');
+    expect(svg).not.toContain('coder<7b>');
+    expect(svg).toContain('n/a (k &gt; n)');
+  });
+
+  it('redraws the progress bar in place on a terminal only', () => {
+    let out = '';
+    const tty = { isTTY: true, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+    const bar = progressBar('mbpp', tty);
+    bar.update({ done: 0, total: 4, passed: 0 });
+    bar.update({ done: 1, total: 4, passed: 1 });
+    bar.update({ done: 4, total: 4, passed: 3 });
+    bar.end();
+    bar.end();
+    const frames = out.split('\r').filter(Boolean);
+    expect(frames[0]).toMatch(/^mbpp \[\.{30}\] 0\/4  passed - $/);
+    expect(frames.at(-1)).toMatch(/^mbpp \[#{30}\] 4\/4  passed 75\.0% \n$/);
+    // The middle update came within 100 ms of the first and was skipped.
+    expect(frames).toHaveLength(2);
+
+    let piped = '';
+    const pipe = { isTTY: false, write: (s: string) => ((piped += s), true) } as unknown as NodeJS.WriteStream;
+    const quiet = progressBar('mbpp', pipe);
+    quiet.update({ done: 4, total: 4, passed: 4 });
+    quiet.end();
+    expect(piped).toBe('');
   });
 });

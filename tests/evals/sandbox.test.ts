@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SandboxError } from '../../evals/passk/errors.js';
 import { createSandbox, resolvePython, type Sandbox } from '../../evals/passk/sandbox.js';
 
 const TIMEOUT_MS = 1500;
@@ -55,6 +56,18 @@ describe('sample sandbox', () => {
     const res = await sandbox.run('block = bytearray(1024 * 1024 * 1024)\n');
     expect(res.status).toBe('failed');
     expect(res.stderr).toMatch(/MemoryError/);
+  });
+
+  it('caps the size of files a sample writes', async () => {
+    const res = await sandbox.run('with open("big.bin", "wb") as f:\n    f.write(b"x" * (64 << 20))\n');
+    expect(res.status).toBe('failed');
+    expect(res.stderr).toMatch(/File too large/);
+  });
+
+  it('says how to fix a missing interpreter', async () => {
+    const err = await createSandbox({ python: '/nonexistent/python3' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxError);
+    expect((err as SandboxError).hint).toMatch(/--python/);
   });
 
   it('gives the sample an empty stdin, its own temp directory, and removes it afterwards', async () => {
