@@ -19,6 +19,8 @@ interface Entry {
   kind: MessageKind;
   tokens: number;
   condensed: boolean;
+  /** A shorter content to fall back to when dropping tool output is not enough. */
+  lean?: string;
 }
 
 export class Conversation {
@@ -27,9 +29,9 @@ export class Conversation {
 
   constructor(private readonly counter: TokenCounter) {}
 
-  /** Append a message. */
-  add(message: ChatMessage, kind: MessageKind): void {
-    this.entries.push({ message, kind, tokens: this.count(message), condensed: false });
+  /** Append a message; `lean` is a shorter content it may be cut down to when the window runs out. */
+  add(message: ChatMessage, kind: MessageKind, lean?: string): void {
+    this.entries.push({ message, kind, tokens: this.count(message), condensed: false, ...(lean !== undefined ? { lean } : {}) });
   }
 
   /** The messages to send, in order. */
@@ -50,24 +52,30 @@ export class Conversation {
   }
 
   /**
-   * Drop old tool output until the conversation fits in `limit` tokens. Returns how many messages were
-   * condensed and the tokens freed; the conversation may still exceed the limit when nothing more can go.
+   * Drop old tool output (oldest first, the latest kept) until the conversation fits in `limit` tokens; then,
+   * if still needed, cut messages that have a lean form down to it. Returns how many messages were condensed
+   * and the tokens freed; the conversation may still exceed the limit when nothing more can go.
    */
   fit(limit: number): { messages: number; tokensFreed: number } {
     let messages = 0;
     let tokensFreed = 0;
-    const toolEntries = this.entries.filter((e) => e.kind === 'tool');
-    const droppable = toolEntries.slice(0, Math.max(0, toolEntries.length - KEEP_RECENT_TOOL_RESULTS));
-    for (const entry of droppable) {
-      if (this.tokens() <= limit) break;
-      if (entry.condensed) continue;
-      const name = entry.message.toolName ?? 'tool';
+    const replace = (entry: Entry, content: string) => {
       const before = entry.tokens;
-      entry.message = { ...entry.message, content: `[${name} output dropped to save room; call the tool again if you need it]` };
+      entry.message = { ...entry.message, content };
       entry.tokens = this.count(entry.message);
       entry.condensed = true;
       messages++;
       tokensFreed += before - entry.tokens;
+    };
+    const toolEntries = this.entries.filter((e) => e.kind === 'tool');
+    const droppable = toolEntries.slice(0, Math.max(0, toolEntries.length - KEEP_RECENT_TOOL_RESULTS));
+    for (const entry of droppable) {
+      if (this.tokens() <= limit) break;
+      if (!entry.condensed) replace(entry, `[${entry.message.toolName ?? 'tool'} output dropped to save room; call the tool again if you need it]`);
+    }
+    for (const entry of this.entries) {
+      if (this.tokens() <= limit) break;
+      if (entry.lean !== undefined && entry.message.content !== entry.lean) replace(entry, entry.lean);
     }
     return { messages, tokensFreed };
   }

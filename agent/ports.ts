@@ -29,12 +29,15 @@ export function tokenCounter(root: string, config: RagentConfig): TokenCounter {
 /** Retrieval over an open index. */
 export function retrievalPort(index: IndexReader, counter: TokenCounter, config: RagentConfig, signal?: AbortSignal): RetrievalPort {
   const rankOpts = { weights: config.retrieval.weights, ...(signal ? { signal } : {}) };
+  let signatures: Promise<Map<string, string>> | undefined;
+  const key = (c: { path: string; startLine: number; name: string }) => `${c.path}:${c.startLine}:${c.name}`;
   return {
     async search(query, k) {
       const hits = await search(index, query, k, rankOpts);
-      const chunks = await index.allChunks();
-      const signature = new Map(chunks.map((c) => [`${c.path}:${c.startLine}:${c.name}`, c.signature]));
-      return hits.map((h) => ({ ...h, signature: signature.get(`${h.path}:${h.startLine}:${h.name}`) ?? '' }));
+      // Built once: the index does not change during a run.
+      signatures ??= index.allChunks().then((chunks) => new Map(chunks.map((c) => [key(c), c.signature])));
+      const byKey = await signatures;
+      return hits.map((h) => ({ ...h, signature: byKey.get(key(h)) ?? '' }));
     },
     async pack(task, budget) {
       const ctx = await packContext(index, task, budget, { ...rankOpts, counter });

@@ -98,15 +98,23 @@ async function* prepare(s: RunState): AsyncGenerator<AgentEvent, void> {
   const budget = Math.max(0, window - fixed - Math.max(MIN_CONVERSATION_ROOM, Math.floor(window * CONVERSATION_SHARE)));
 
   let context = 'No code was retrieved up front (the repository has no index); use the tools to find it.';
+  let retrieved = false;
   if (deps.retrieval && budget >= MIN_CONTEXT_BUDGET) {
-    const packed = await deps.retrieval.pack(s.task, budget);
-    yield { type: 'retrieval', items: packed.items.map((i) => ({ ...i })), tokens: packed.tokens, budget };
-    if (packed.text.trim()) context = packed.text;
-  } else {
-    yield { type: 'retrieval', items: [], tokens: 0, budget };
+    try {
+      const packed = await deps.retrieval.pack(s.task, budget);
+      yield { type: 'retrieval', items: packed.items.map((i) => ({ ...i })), tokens: packed.tokens, budget };
+      if (packed.text.trim()) context = packed.text;
+      retrieved = true;
+    } catch (err) {
+      if (deps.signal?.aborted || err instanceof CancelledError) throw err;
+      // The model can still find the code with its tools; the user is told what went wrong.
+      yield { type: 'error', ...describe(err), fatal: false };
+    }
   }
+  if (!retrieved) yield { type: 'retrieval', items: [], tokens: 0, budget };
   s.conversation.add({ role: 'system', content: system }, 'system');
-  s.conversation.add({ role: 'user', content: loadPrompt('task', { task: s.task, baseline, context }) }, 'task');
+  const lean = loadPrompt('task', { task: s.task, baseline, context: 'The code that was here was dropped to make room; use search_code and read_file.' });
+  s.conversation.add({ role: 'user', content: loadPrompt('task', { task: s.task, baseline, context }) }, 'task', lean);
 }
 
 /** Turns until `finish` is accepted or a budget is spent. */

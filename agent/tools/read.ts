@@ -16,7 +16,13 @@ const SEARCH_RESULTS = 10;
 export async function searchCode(retrieval: RetrievalPort | null, query: string): Promise<{ output: string; summary: string }> {
   if (!retrieval) throw new ToolError('the repository has no index, so search_code is unavailable; use read_file and list_symbols');
   if (!query.trim()) throw new ToolError('the query is empty; search for identifiers, error text or plain words');
-  const hits = await retrieval.search(query, SEARCH_RESULTS);
+  let hits: Awaited<ReturnType<RetrievalPort['search']>>;
+  try {
+    hits = await retrieval.search(query, SEARCH_RESULTS);
+  } catch (err) {
+    if (err instanceof Error && (err.name === 'AbortError' || err.name === 'CancelledError')) throw err;
+    throw new ToolError(`search_code failed (${err instanceof Error ? err.message : String(err)}); use read_file and list_symbols instead`);
+  }
   if (!hits.length) return { output: `No results for ${JSON.stringify(query)}. Try other words or identifiers.`, summary: '0 results' };
   const lines = hits.map((h) => {
     const what = h.name ? `${h.kind} ${h.name}` : h.kind;

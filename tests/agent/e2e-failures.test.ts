@@ -163,4 +163,21 @@ describe('the agent when things go wrong', () => {
     expect(run.server.openResponses()).toBe(0);
     expect(run.server.abandoned()).toBe(1);
   });
+
+  it('cancellation during a test run kills the tests and ends the run as cancelled', async () => {
+    const controller = new AbortController();
+    const files = { ...DURATION_REPO, 'hang.js': "console.log('started');\nsetInterval(() => {}, 1000);\n" };
+    run = await runE2E({
+      files,
+      index: 'none',
+      signal: controller.signal,
+      config: { agent: { testCommand: 'node hang.js', testTimeoutSec: 60 } },
+      script: [],
+      onEvent: (e) => {
+        if (e.type === 'test_started') setTimeout(() => controller.abort(), 300);
+      },
+    });
+    expect(withoutStream(run)).toEqual(['start', 'test_started', 'result']);
+    expect(run.result).toMatchObject({ outcome: 'cancelled', testsBefore: null });
+  });
 });

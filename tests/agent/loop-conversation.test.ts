@@ -41,4 +41,18 @@ describe('conversation window', () => {
     expect(c.messages()[7]!.content).toBe(big('three'));
     expect(c.fit(0)).toEqual({ messages: 0, tokensFreed: 0 });
   });
+
+  it('cuts the task down to its lean form only when dropping tool output is not enough', () => {
+    const c = new Conversation(bpeCounter());
+    c.add({ role: 'system', content: 'system prompt' }, 'system');
+    c.add({ role: 'user', content: `Fix it.\n${big('context')}` }, 'task', 'Fix it. (context dropped)');
+    c.add({ role: 'tool', content: big('old'), toolName: 'read_file' }, 'tool');
+    c.add({ role: 'tool', content: big('new'), toolName: 'read_file' }, 'tool');
+    c.fit(c.tokens() - 1);
+    expect(c.messages()[1]!.content).toContain(big('context')); // dropping old output was enough
+    expect(c.messages()[2]!.content).toBe('[read_file output dropped to save room; call the tool again if you need it]');
+    c.fit(1_000);
+    expect(c.messages()[1]!.content).toBe('Fix it. (context dropped)');
+    expect(c.messages()[3]!.content).toBe(big('new'));
+  });
 });
