@@ -106,6 +106,7 @@ const OUTCOME_EXIT: Record<RunOutcome, number> = {
   unverified: 1,
   'no-change': 1,
   'model-unavailable': 3,
+  cancelled: 1,
   error: 1,
   incomplete: 1,
 };
@@ -113,6 +114,7 @@ const OUTCOME_EXIT: Record<RunOutcome, number> = {
 /** The run's outcome from the agent's result and whether anything changed. */
 function outcomeOf(result: AgentResult | null, changed: boolean): RunOutcome {
   if (!result) return 'error';
+  if (result.outcome === 'cancelled') return 'cancelled';
   if (!changed) return 'no-change';
   return result.outcome === 'verified' ? 'fixed' : 'unverified';
 }

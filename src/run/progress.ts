@@ -132,6 +132,7 @@ const HEADLINE: Record<RunReport['outcome'], string> = {
   unverified: 'not verified: the tests do not pass with the change; the attempt is kept on its branch',
   'no-change': 'no change: the agent did not edit anything',
   'model-unavailable': 'the model is unavailable',
+  cancelled: 'cancelled: whatever was changed so far is kept on the branch',
   error: 'the run stopped on an error',
   incomplete: 'incomplete',
 };

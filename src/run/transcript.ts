@@ -16,6 +16,7 @@ export type RunOutcome =
   | 'unverified' // a change was made but the tests do not pass (exit 1)
   | 'no-change' // the agent produced no change (exit 1)
   | 'model-unavailable' // exit 3
+  | 'cancelled' // interrupted by the user (exit 1)
   | 'error' // usage, configuration or unexpected error
   | 'incomplete'; // no end line: the run is still going or was killed
 

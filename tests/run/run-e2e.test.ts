@@ -157,6 +157,25 @@ describe('ragent run outcomes and exit codes', () => {
     expect(events.some((e) => e.type === 'phase' && e.detail === 'no change to commit')).toBe(true);
   });
 
+  it('a cancelled run keeps what it changed on its branch and exits 1', async () => {
+    const { repo, server } = await setup([...FIX_SCRIPT()]);
+    const abort = new AbortController();
+    const report = await runOneShot(
+      {
+        repo: repo.root,
+        config: configFor(repo, server.url),
+        task: { text: INITIALS_TASK, title: 'initials', source: 'text' },
+        signal: abort.signal,
+        onEvent: (e) => {
+          if (e.type === 'edit_applied') abort.abort();
+        },
+      },
+      agentPipelineDeps(),
+    );
+    expect(report).toMatchObject({ outcome: 'cancelled', exitCode: 1, filesChanged: ['src/names.js'] });
+    expect(git(repo.root, 'show', report.branch, '--format=%s')).toMatch(/^WIP \(tests not passing\): [\s\S]*\+    \.map\(\(part\) => part\[0\]\.toUpperCase\(\)\)/);
+  });
+
   it('exit 3 when the model server is down, before any branch is made', async () => {
     const repo = makeRepo(INITIALS_REPO);
     cleanups.push(() => repo.cleanup());
