@@ -257,7 +257,7 @@ export class ChatController {
     });
     this.update({ activity: 'working' });
     if (answer === 'all') this.acceptAllThisTurn = true;
-    return answer === 'reject' ? { approved: false, reason: 'the user rejected this edit' } : true;
+    return answer !== 'reject';
   }
 
   private onEvent(event: AgentEvent): void {

@@ -106,7 +106,7 @@ describe('the terminal session controller', () => {
     await turn;
     expect(fileNow(s).equals(s.original)).toBe(true);
     expect(texts(s.controller.snapshot)).toContain('rejected src/duration.js');
-    expect(toldModel).toMatch(/the user rejected this edit/);
+    expect(toldModel).toMatch(/declined/);
     expect(s.server.remaining()).toBe(0);
   });
 
