@@ -87,6 +87,9 @@ export class RequestScope {
     if (this.timedOut) return new ModelTimeoutError(this.timeoutMs, what);
     if (err instanceof RagentError) return err;
     if (networkErrorCode(err)) return new ModelServerUnreachableError(host, unreachableHint, { cause: err });
+    if (err instanceof SyntaxError) {
+      return new ModelServerError(undefined, `${host} answered ${what} with something that is not JSON (${err.message})`, 'check that the configured address is the model server itself', { cause: err });
+    }
     return err;
   }
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,24 @@ describe('Ollama client: errors', () => {
     expect(err).toBeInstanceOf(ModelServerUnreachableError);
     expect((err as Error).message).toContain(url);
     expect((err as ModelServerUnreachableError).hint).toContain('ollama serve');
+  });
+
+  it('says so when the address answers, but not as a model server', async () => {
+    const web = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('<html>router login</html>');
+    });
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(web.address() as { port: number }).port}`;
+      const err = await failure(client(url).info());
+      expect(err).toBeInstanceOf(ModelServerError);
+      expect((err as Error).message).toContain('not JSON');
+      expect((err as ModelServerError).hint).toMatch(/model server/);
+    } finally {
+      web.closeAllConnections();
+      await new Promise<void>((r) => web.close(() => r()));
+    }
   });
 
   it('gives the pull command when the model is missing (404)', async () => {
