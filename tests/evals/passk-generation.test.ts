@@ -63,6 +63,8 @@ describe('pass@k with a model (scripted Ollama server)', () => {
         expect(req.path).toBe('/api/generate');
         expect(req.body).toMatchObject({ model: MODEL, prompt: problem.prompt, raw: true });
         expect(req.body.options).toMatchObject({ stop: CODEX_STOP, temperature: 0.8, num_predict: 300 });
+        // A window sized for function completion, not the agent's 100k-token budget.
+        expect(req.body.options.num_ctx).toBeLessThanOrEqual(8192);
         return { text };
       }),
     );

@@ -46,6 +46,8 @@ function num(value: string | undefined, flag: string, min: number, max: number):
   return n;
 }
 
+const PROMPT_BUDGET = 4096;
+
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 async function runCommand(benchmark: Benchmark, flags: PassKFlags, cmd: Command): Promise<void> {
@@ -81,7 +83,9 @@ async function runCommand(benchmark: Benchmark, flags: PassKFlags, cmd: Command)
   } else {
     const samples = n ?? 1;
     const temperature = num(flags.temperature, '--temperature', 0, 2) ?? (samples === 1 ? 0 : 0.8);
-    const client = createModelClient(ctx.config);
+    // Prompts here are short (HumanEval's longest is about a thousand tokens): a small window keeps the
+    // server's KV cache, and so its memory and speed, at what function completion needs.
+    const client = createModelClient(ctx.config, { budget: PROMPT_BUDGET });
     // Fail before any work when the server or the model is missing.
     await client.info();
     source = {
