@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codeTokens } from '../../indexers/tokenize.js';
 import { Bm25Index } from '../../src/retrieval/bm25.js';
-import { BLOCK_SEPARATOR, renderHeader, renderLine } from '../../src/retrieval/render.js';
+import { renderHeader, renderLine } from '../../src/retrieval/render.js';
 import type { TokenCounter } from '../../src/util/tokens.js';
 
 export interface PackedRange {
@@ -57,11 +57,10 @@ export class Bm25Baseline {
   /** Whole files in rank order, in the same block format as ragent's context, until one does not fit. */
   pack(ranked: number[], budget: number, counter: TokenCounter): BaselineContext {
     const items: PackedRange[] = [];
-    const sep = counter.count(BLOCK_SEPARATOR);
     let tokens = 0;
     for (let r = 0; r < ranked.length; r++) {
       const block = this.block(ranked[r]!, r, counter);
-      const cost = block.tokens + (items.length ? sep : 0);
+      const cost = block.tokens;
       if (tokens + cost > budget) break;
       tokens += cost;
       items.push({ path: this.paths[ranked[r]!]!, startLine: 1, endLine: block.lines });

@@ -4,7 +4,7 @@
  */
 import type { ChunkRecord, EdgeRecord, IndexReader, Language } from '../../indexers/types.js';
 import { Bm25Index } from './bm25.js';
-import { fileRole, type FileRole } from './paths.js';
+import { fileRole, rolePrior, type FileRole } from './paths.js';
 
 export interface CorpusFile {
   path: string;
@@ -14,6 +14,8 @@ export interface CorpusFile {
   role: FileRole;
   /** Lower-case basename without extension(s): `test_utils`, `scale.linear`. */
   stem: string;
+  /** Ranking prior of the file: its role's, lowered for files that are not code. */
+  prior: number;
   /** Last line any chunk covers, as a size estimate. */
   lines: number;
 }
@@ -68,7 +70,10 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
     if (f === undefined) {
       f = files.length;
       fileByPath.set(c.path, f);
-      files.push({ path: c.path, language: c.language, chunks: [], role: fileRole(c.path), stem: stemOf(c.path), lines: 0 });
+      const role = fileRole(c.path);
+      // Fixes land in code far more often than in prose or data files.
+      const prior = rolePrior(role) * (c.language === 'text' ? 0.6 : 1);
+      files.push({ path: c.path, language: c.language, chunks: [], role, prior, stem: stemOf(c.path), lines: 0 });
     }
     const file = files[f]!;
     file.chunks.push(i);

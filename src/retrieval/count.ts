@@ -13,6 +13,16 @@ const MAX_MEMO = 500_000;
 
 let shared: TokenCounter | undefined;
 
+/**
+ * Whether a text's count is the sum of its lines' counts under `counter`. True for the plain cl100k
+ * counters: no pre-token spans a newline into the next line when every line ends in one and starts
+ * with a non-space (context blocks and numbered lines always do). A calibrated counter rounds up per
+ * call, so it does not add up.
+ */
+export function countsAddUp(counter: TokenCounter): boolean {
+  return counter.name === 'cl100k_base';
+}
+
 /** The cl100k counter with per-piece memoisation; counts equal `bpeCounter()`'s exactly. */
 export function fastBpeCounter(): TokenCounter {
   if (shared) return shared;

@@ -9,10 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChunkKind, IndexReader } from '../../indexers/types.js';
 import type { TokenCounter } from '../util/tokens.js';
-import { fastBpeCounter } from './count.js';
-import { rolePrior } from './paths.js';
+import { countsAddUp, fastBpeCounter } from './count.js';
 import { rank, type RankOptions, type Ranking } from './rank.js';
-import { BLOCK_SEPARATOR, MAP_HEADER, renderHeader, renderLine, renderMapEntry } from './render.js';
+import { MAP_HEADER, renderHeader, renderLine, renderMapEntry } from './render.js';
 
 export interface ContextItem {
   path: string;
@@ -120,7 +119,6 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   const c = r.corpus;
   budget = Math.max(0, Math.floor(budget));
   const mapReserve = budget >= 2_000 ? Math.min(2_000, Math.floor(budget * (opts.mapShare ?? 0.05))) : 0;
-  const sepTokens = counter.count(BLOCK_SEPARATOR);
 
   const requests: Request[] = [];
   const sels = new Map<string, FileSel>();
@@ -143,7 +141,7 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   const headerOf = (sel: FileSel, b: Block): string => renderHeader(sel.path, b.start, b.end, requests[b.owner]!.reason);
   const costOf = (sel: FileSel): number => {
     let cost = sel.lineTokens;
-    for (const b of blocksOf(sel)) cost += counter.count(headerOf(sel, b)) + sepTokens;
+    for (const b of blocksOf(sel)) cost += counter.count(headerOf(sel, b));
     return cost;
   };
 
@@ -251,7 +249,7 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   limit = budget;
   const mapEntries: Array<{ path: string; text: string; tokens: number; start: number; end: number }> = [];
   let mapTokens = 0;
-  const mapHeaderTokens = counter.count(MAP_HEADER) + sepTokens;
+  const mapHeaderTokens = counter.count(MAP_HEADER);
   for (const f of r.fileOrder.slice(0, 300)) {
     const file = c.files[f]!;
     if (sels.has(file.path)) continue;
@@ -265,38 +263,50 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
     mapEntries.push({ path: file.path, text, tokens: t, start: sigs[0]!.line, end: sigs.at(-1)!.line });
   }
 
-  // Render, then count the whole text exactly; trim from the end in the rare case joins cost more.
-  const pieces: Array<{ text: string; item: ContextItem }> = [];
+  // Render. Under a counter whose counts add up line by line the sum is exact; otherwise count the
+  // whole text and trim from the end in the rare case the joins cost more.
+  const additive = countsAddUp(counter);
+  const pieces: Piece[] = [];
   for (const path of fileOrder) {
     const sel = sels.get(path)!;
     const lines = cache.lines(path)!;
     for (const b of blocksOf(sel)) {
-      let text = headerOf(sel, b);
-      for (let n = b.start; n <= b.end; n++) text += renderLine(n, lines[n - 1]!);
+      const header = headerOf(sel, b);
+      let text = header;
+      let tokens = counter.count(header);
+      for (let n = b.start; n <= b.end; n++) {
+        text += renderLine(n, lines[n - 1]!);
+        tokens += cache.lineTokens(path, n);
+      }
       const req = requests[b.owner]!;
-      pieces.push({ text, item: { path, startLine: b.start, endLine: b.end, kind: req.kind, reason: req.reason, tokens: counter.count(text) } });
+      pieces.push({ text, item: { path, startLine: b.start, endLine: b.end, kind: req.kind, reason: req.reason, tokens: additive ? tokens : counter.count(text) } });
     }
   }
-  for (const e of mapEntries) pieces.push({ text: e.text, item: { path: e.path, startLine: e.start, endLine: e.end, kind: 'map', reason: 'repository map', tokens: e.tokens } });
-  return finish(pieces, budget, counter);
+  mapEntries.forEach((e, k) => {
+    const tokens = e.tokens + (k === 0 ? counter.count(MAP_HEADER) : 0);
+    pieces.push({ text: e.text, item: { path: e.path, startLine: e.start, endLine: e.end, kind: 'map', reason: 'repository map', tokens } });
+  });
+  return finish(pieces, budget, counter, additive);
 }
 
-function joinPieces(pieces: Array<{ text: string; item: ContextItem }>): string {
+interface Piece {
+  text: string;
+  item: ContextItem;
+}
+
+/** The context text: blocks back to back, the map's header before its first entry. */
+function joinPieces(pieces: Piece[]): string {
   let out = '';
-  for (let k = 0; k < pieces.length; k++) {
-    const p = pieces[k]!;
-    const mapStart = p.item.kind === 'map' && (k === 0 || pieces[k - 1]!.item.kind !== 'map');
-    if (k > 0 && (p.item.kind !== 'map' || mapStart)) out += BLOCK_SEPARATOR;
-    // Map entries follow one shared header, without blank lines between them.
-    if (mapStart) out += MAP_HEADER;
+  pieces.forEach((p, k) => {
+    if (p.item.kind === 'map' && (k === 0 || pieces[k - 1]!.item.kind !== 'map')) out += MAP_HEADER;
     out += p.text;
-  }
+  });
   return out;
 }
 
-function finish(pieces: Array<{ text: string; item: ContextItem }>, budget: number, counter: TokenCounter): Context {
+function finish(pieces: Piece[], budget: number, counter: TokenCounter, additive: boolean): Context {
   let text = joinPieces(pieces);
-  let tokens = counter.count(text);
+  let tokens = additive ? pieces.reduce((a, p) => a + p.item.tokens, 0) : counter.count(text);
   while (tokens > budget && pieces.length) {
     const over = tokens - budget;
     let dropped = 0;
@@ -318,7 +328,7 @@ function finish(pieces: Array<{ text: string; item: ContextItem }>, budget: numb
     tokens = counter.count(text);
   }
   const firstMap = pieces.find((p) => p.item.kind === 'map');
-  if (firstMap) firstMap.item.tokens = counter.count(MAP_HEADER + firstMap.text);
+  if (firstMap && !additive) firstMap.item.tokens = counter.count(MAP_HEADER + firstMap.text);
   return { budget, tokens, tokenizer: counter.name, items: pieces.map((p) => p.item), text };
 }
 
@@ -328,7 +338,7 @@ function candidateOrder(r: Ranking): Array<{ chunk: number; rank: number }> {
   const out: Array<{ chunk: number; rank: number; score: number }> = r.chunkOrder.map((i, k) => ({ chunk: i, rank: k, score: r.chunkScore[i]! }));
   for (const f of r.fileOrder.slice(0, 20)) {
     const file = c.files[f]!;
-    const fill = rolePrior(file.role) * 0.25 * r.fileScore[f]!;
+    const fill = file.prior * 0.25 * r.fileScore[f]!;
     for (const i of file.chunks) if (r.chunkScore[i] === 0) out.push({ chunk: i, rank: -1, score: fill });
   }
   return out.sort((a, b) => b.score - a.score || a.chunk - b.chunk);

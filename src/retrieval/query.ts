@@ -22,6 +22,7 @@ export interface QueryAnalysis {
   dotted: string[][];
   /** Things that look like file paths or file names. */
   paths: string[];
+  /** Stack frames, innermost call first. */
   frames: TraceFrame[];
   /** Quoted strings and error messages worth finding verbatim in the code. */
   quotes: string[];
@@ -63,9 +64,12 @@ export function analyzeQuery(text: string): QueryAnalysis {
   const frames: TraceFrame[] = [];
   const quotes: string[] = [];
 
+  // Python prints the innermost call last; list frames innermost first, as JavaScript does.
+  const pyFrames: TraceFrame[] = [];
   for (const m of text.matchAll(PY_FRAME)) {
-    frames.push({ path: normalisePath(m[1]!), line: Number(m[2]), func: m[3] && !m[3].startsWith('<') ? m[3] : null });
+    pyFrames.push({ path: normalisePath(m[1]!), line: Number(m[2]), func: m[3] && !m[3].startsWith('<') ? m[3] : null });
   }
+  frames.push(...pyFrames.reverse());
   for (const m of text.matchAll(JS_FRAME)) {
     const path = normalisePath(m[2]!.replace(/^[a-z-]+:\/+/, '').replace(/\/\.\//g, '/'));
     const func = m[1] ? m[1].split('.').pop()! : null;

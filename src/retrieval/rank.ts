@@ -7,7 +7,6 @@ import type { IndexReader } from '../../indexers/types.js';
 import type { RagentConfig } from '../config/schema.js';
 import { loadCorpus, type Corpus } from './corpus.js';
 import { codeGraph, personalizedPageRank } from './graph.js';
-import { rolePrior } from './paths.js';
 import { analyzeQuery, type QueryAnalysis } from './query.js';
 import {
   fulltextChunks,
@@ -89,7 +88,7 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   for (let i = 0; i < c.chunks.length; i++) {
     const f = c.chunkFile[i]!;
     const own = chunks.score[i]!;
-    chunkScore[i] = own > 0 ? rolePrior(c.files[f]!.role) * (own + FILE_SHARE * files.score[f]!) : 0;
+    chunkScore[i] = own > 0 ? c.files[f]!.prior * (own + FILE_SHARE * files.score[f]!) : 0;
   }
   const chunkOrder = orderOf(chunkScore);
   const named = new Set<number>();
@@ -161,7 +160,7 @@ function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights): Fused {
       mark(signals, it.id, l.signal);
     });
   }
-  for (let f = 0; f < score.length; f++) score[f]! *= rolePrior(c.files[f]!.role);
+  for (let f = 0; f < score.length; f++) score[f]! *= c.files[f]!.prior;
   return { score, order: orderOf(score), signals };
 }
 

@@ -1,8 +1,10 @@
 /**
  * The context text format. Each block starts with a header line `### path:start-end (reason)` and
  * shows the file's lines as `N| text`, numbered as in the file, so a model can cite and edit by line
- * (strip the `N| ` prefix to get the file's text). Blocks are separated by one blank line. The
- * repository map is a block `### repository map` listing `path` then `  N: signature` lines.
+ * (strip the `N| ` prefix to get the file's text). Blocks follow one another directly, each opened
+ * by its header, so every line of the text ends in a newline and starts with a non-space (which keeps
+ * token counts additive per line). The repository map is a block `### repository map` listing each
+ * file as `path:` then `- N: signature` lines, nested symbols indented.
  */
 
 /** One numbered source line, newline included. */
@@ -20,10 +22,7 @@ export const MAP_HEADER = '### repository map (signatures of other relevant file
 
 /** One file's entry in the repository map. */
 export function renderMapEntry(path: string, signatures: Array<{ line: number; text: string; depth: number }>): string {
-  let out = `${path}\n`;
-  for (const s of signatures) out += `${'  '.repeat(s.depth + 1)}${s.line}: ${s.text}\n`;
+  let out = `${path}:\n`;
+  for (const s of signatures) out += `-${'-'.repeat(s.depth * 2)} ${s.line}: ${s.text}\n`;
   return out;
 }
-
-/** Separator between blocks. */
-export const BLOCK_SEPARATOR = '\n';

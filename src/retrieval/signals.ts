@@ -153,13 +153,16 @@ export function pathFiles(c: Corpus, q: QueryAnalysis): RankedList {
  */
 export function traceChunks(c: Corpus, q: QueryAnalysis): RankedList {
   const scores = new Map<number, number>();
-  q.frames.forEach((frame, order) => {
-    const weight = 1 + 1 / (1 + order);
+  // Frames in the repository, innermost first: the innermost is where things went wrong.
+  let order = 0;
+  q.frames.forEach((frame) => {
     let files = c.files.map((f, i) => [i, pathMatch(frame.path, f.path)] as const).filter(([, s]) => s >= 2);
     if (!files.length) {
       const byName = c.files.map((f, i) => [i, pathMatch(frame.path, f.path)] as const).filter(([, s]) => s >= 1);
       if (byName.length === 1) files = byName;
     }
+    if (!files.length) return;
+    const weight = 1 + 1 / (1 + order++);
     for (const [f] of files) {
       let found = false;
       let best = -1;

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastBpeCounter } from '../../src/retrieval/count.js';
+import { countsAddUp, fastBpeCounter } from '../../src/retrieval/count.js';
+import { MAP_HEADER, renderHeader, renderLine, renderMapEntry } from '../../src/retrieval/render.js';
 import { bpeCounter } from '../../src/util/tokens.js';
 
 function sources(dir: string, out: string[] = []): string[] {
@@ -37,6 +38,28 @@ describe('fastBpeCounter', () => {
       fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
         const text = parts.join('');
         expect(fast.count(text)).toBe(base.count(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('adds up line by line over the context format, whatever the lines hold', () => {
+    const base = bpeCounter();
+    expect(countsAddUp(base)).toBe(true);
+    const line = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 40 }).map((t) => t.replace(/\n/g, ' ')),
+      fc.constantFrom('', '    ', '  x = 1  ', '});', '):', '\t\treturn', '\r', 'a\rb', '// ok.', '"""', "it's", '\u2028', '\f'),
+    );
+    const block = fc.record({ path: fc.constantFrom('src/a.py', 'lib/b c.js'), start: fc.integer({ min: 1, max: 5000 }), lines: fc.array(line, { minLength: 1, maxLength: 8 }) });
+    fc.assert(
+      fc.property(fc.array(block, { minLength: 1, maxLength: 5 }), (blocks) => {
+        const parts: string[] = [];
+        for (const b of blocks) {
+          parts.push(renderHeader(b.path, b.start, b.start + b.lines.length - 1, 'rank 1'));
+          b.lines.forEach((l, i) => parts.push(renderLine(b.start + i, l)));
+        }
+        parts.push(MAP_HEADER, renderMapEntry('x/y.ts', [{ line: 3, text: 'class Y', depth: 0 }, { line: 9, text: '  run(): void', depth: 1 }]));
+        expect(parts.reduce((a, p) => a + base.count(p), 0)).toBe(base.count(parts.join('')));
       }),
       { numRuns: 300 },
     );
