@@ -126,6 +126,11 @@ export function App(props: AppProps) {
   }, [state.exitRequested, exit]);
 
   useEffect(() => {
+    // Static output is already in the terminal's scrollback: clear the screen, then print afresh.
+    if (state.clears > 0) stdout?.write('\u001b[2J\u001b[3J\u001b[H');
+  }, [state.clears, stdout]);
+
+  useEffect(() => {
     if (!state.busy) return;
     const t = setInterval(() => setFrame((f) => (f + 1) % SPINNER.length), 120);
     return () => clearInterval(t);
@@ -162,7 +167,7 @@ export function App(props: AppProps) {
   const window = state.info?.numCtx ?? 0;
   return (
     <Box flexDirection="column">
-      <Static items={[{ id: -1, e: null }, ...state.entries.map((e, i) => ({ id: i, e }))] as StaticItem[]}>
+      <Static key={state.clears} items={[{ id: -1, e: null }, ...state.entries.map((e, i) => ({ id: i, e }))] as StaticItem[]}>
         {(item) =>
           item.e === null ? (
             <Header key="header" repo={props.repo} branch={props.branch} model={state.model} numCtx={window || null} indexNote={props.indexNote} color={color} />

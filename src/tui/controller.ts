@@ -51,6 +51,8 @@ export interface ChatState {
   dropped: string[];
   /** Paths ragent changed this session and has not undone. */
   changed: string[];
+  /** Bumped by `/clear`, so views can start their scrollback afresh. */
+  clears: number;
   /** Tokens spent this session. */
   tokens: { prompt: number; output: number };
   exitRequested: boolean;
@@ -105,6 +107,7 @@ export class ChatController {
       pins: [],
       dropped: [],
       changed: [],
+      clears: 0,
       tokens: { prompt: 0, output: 0 },
       exitRequested: false,
     };
@@ -149,7 +152,7 @@ export class ChatController {
         return;
       case 'clear':
         this.history.length = 0;
-        this.update({ entries: [], context: { items: [], tokens: 0, budget: 0 } });
+        this.update({ entries: [], context: { items: [], tokens: 0, budget: 0 }, clears: this.state.clears + 1 });
         return;
       case 'model':
         return this.switchModel(cmd.arg);
