@@ -67,29 +67,28 @@ export const FIXTURE: Record<string, string> = {
 import { cpSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openIndex } from '../../indexers/store/index.js';
+import * as lancedb from '@lancedb/lancedb';
+import { indexDir, openIndex } from '../../indexers/store/index.js';
 
 /** Everything an index holds, as sorted JSON lines, for comparing two indexes row for row (vectors included). */
 export async function snapshot(root: string): Promise<{ chunks: string[]; edges: string[]; files: string[] }> {
+  // Through the reader first: it must open the index as retrieval would.
   const index = await openIndex(root);
+  const edges = (await index.allEdges()).map((e) => JSON.stringify(e)).sort();
+  const files = (await index.allFiles()).map((f) => JSON.stringify(f)).sort();
+  await index.close();
+  const db = await lancedb.connect(indexDir(root));
   try {
-    const chunks = await index.allChunks();
-    const vectors = new Map<string, string>();
-    // Every chunk's vector, read back through the vector search of its own embedding.
-    const embedded = await index.embedder().embed(chunks.map((c) => c.text));
-    const ids = new Set(chunks.map((c) => c.id));
-    for (let i = 0; i < chunks.length; i++) {
-      const hits = await index.vectorSearch(embedded[i]!, 3);
-      const self = hits.find((h) => h.chunk.id === chunks[i]!.id);
-      vectors.set(chunks[i]!.id, self ? self.score.toFixed(4) : 'missing');
-    }
-    return {
-      chunks: chunks.map((c) => JSON.stringify({ ...c, vector: vectors.get(c.id) })).sort(),
-      edges: (await index.allEdges()).map((e) => JSON.stringify(e)).sort(),
-      files: [...(await index.allFiles()).map((f) => JSON.stringify(f)), `chunks:${ids.size}`].sort(),
-    };
+    const rows = await (await db.openTable('chunks')).query().toArray();
+    const chunks = rows
+      .map((r) => {
+        const { vector, ...rest } = r as Record<string, unknown> & { vector: Iterable<number> };
+        return JSON.stringify({ ...rest, vector: Array.from(vector, (x) => Math.round(x * 1e5)) });
+      })
+      .sort();
+    return { chunks, edges, files };
   } finally {
-    await index.close();
+    db.close();
   }
 }
 
