@@ -72,7 +72,10 @@ export async function* modelTurn(s: RunState): AsyncGenerator<AgentEvent, Interp
 async function* malformed(s: RunState, err: MalformedToolCallError): AsyncGenerator<AgentEvent, void> {
   yield { type: 'model_response', turn: s.turns, text: err.raw, toolCalls: [], doneReason: 'malformed_tool_call' };
   const output = loadPrompt('malformed-call', { reason: err.reason, raw: err.raw });
-  yield { type: 'tool_result', id: '', name: err.toolName ?? '', ok: false, summary: 'malformed tool call', output };
+  // Views pair calls with results by id; the unreadable call still gets one.
+  const id = `malformed_${s.turns}`;
+  yield { type: 'tool_call', id, name: err.toolName ?? '', args: { raw: err.raw } };
+  yield { type: 'tool_result', id, name: err.toolName ?? '', ok: false, summary: 'malformed tool call', output };
   s.conversation.add({ role: 'assistant', content: err.raw }, 'assistant');
   s.conversation.add({ role: 'user', content: output }, 'feedback');
 }

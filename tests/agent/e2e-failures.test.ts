@@ -91,6 +91,7 @@ describe('the agent when things go wrong', () => {
       ['finish', true, 'finished'],
     ]);
     expect(results[0]!.output).toContain('{"path": "src/dur');
+    expect(ofType(run.events, 'tool_call').map((c) => [c.id === results[0]!.id, c.name])[0]).toEqual([true, 'read_file']);
     expect(results[1]!.output).toBe('malformed arguments for read_file: missing "path"; unknown argument "file"; expected read_file {path, start_line?, end_line?}');
     expect(results[2]!.output).toBe('unknown tool "run_shell". The tools are: search_code, read_file, list_symbols, edit_file, replace_symbol, create_file, run_tests, finish.');
     expect(run.result).toMatchObject({ outcome: 'no_change', patch: '', summary: 'gave up' });
