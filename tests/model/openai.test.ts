@@ -204,6 +204,16 @@ describe('OpenAI-compatible client', () => {
     expect(s.abandoned()).toBe(1);
   });
 
+  it('closes the connection when the consumer stops reading', async () => {
+    const s = await start({ script: [{ text: Array.from({ length: 20 }, (_, i) => `w${i} `), delayMs: 250 }] });
+    for await (const e of client(s.url).chat([{ role: 'user', content: 'x' }])) {
+      expect(e.type).toBe('text');
+      break;
+    }
+    await expect.poll(() => s.openResponses(), { timeout: 1_000 }).toBe(0);
+    expect(s.abandoned()).toBe(1);
+  });
+
   it('completes through /v1/completions with stop sequences', async () => {
     const s = await start({ script: [{ text: '    return a + b\n', doneReason: 'stop' }] });
     const res = await client(s.url).complete('def add(a, b):\n', { stop: ['\ndef '], maxTokens: 64, temperature: 0 });
