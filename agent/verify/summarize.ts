@@ -2,7 +2,7 @@
 import type { TestCase, TestRun } from './types.js';
 
 /** Stack or traceback lines from code that is not the project's: dependencies and the runtime. */
-const FOREIGN = /node_modules|site-packages|dist-packages|node:internal|\(node:|\binternal\/|<anonymous>|\/lib\/python\d|^\s*at new Promise|^\s*at async Promise/;
+const FOREIGN = /node_modules|site-packages|dist-packages|node:internal|\(node:|\binternal\/|<anonymous>|\/lib\/python\d|\/rustc\/|\.cargo\/registry|^\s*at new Promise|^\s*at async Promise/;
 const FRAME = /^\s*(at\s|File ")/;
 /** Lines kept from one failure's message, before the character budget applies. */
 const MAX_LINES_PER_FAILURE = 30;
