@@ -30,8 +30,11 @@ export type ApproveEdit = (proposal: EditProposal) => Promise<Approval>;
 export interface EditPort {
   /** The change `edit` would make, without writing anything; throws an EditError the model can act on. */
   preview(edit: Edit): Promise<{ path: string; diff: string }>;
-  /** Write the edit (re-checked against the file as it is now); throws an EditError. */
-  apply(edit: Edit): Promise<{ path: string; diff: string }>;
+  /**
+   * Write the edit (re-checked against the file as it is now); throws an EditError. `matchedBy` says how a
+   * search block was found when it was not found exactly (`whitespace`, `indentation`, `fuzzy`).
+   */
+  apply(edit: Edit): Promise<{ path: string; diff: string; matchedBy?: string }>;
   /** Repository-relative paths changed so far. */
   changedFiles(): string[];
   /** Unified diff of every applied edit against the originals ('' when none). */

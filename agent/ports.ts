@@ -55,7 +55,8 @@ export function editPort(session: EditSession): EditPort {
     },
     async apply(edit: Edit) {
       const applied = session.apply(edit);
-      return { path: applied.path, diff: applied.diff };
+      const loose = applied.locatedBy === 'whitespace' || applied.locatedBy === 'indentation' || applied.locatedBy === 'fuzzy';
+      return { path: applied.path, diff: applied.diff, ...(loose ? { matchedBy: applied.locatedBy } : {}) };
     },
     changedFiles: () => session.changedFiles(),
     diff: async () => session.diff(),

@@ -53,13 +53,14 @@ export async function* runAgent(task: string, deps: AgentDeps): AsyncGenerator<A
 }
 
 function newState(task: string, deps: AgentDeps): RunState {
+  const counter = deps.counter ?? bpeCounter();
   return {
     task,
     deps,
-    counter: deps.counter ?? bpeCounter(),
+    counter,
     info: { name: deps.config.model.name, contextLength: 0, numCtx: 0, supportsTools: false },
     protocol: protocolFor(false),
-    conversation: undefined as unknown as Conversation,
+    conversation: new Conversation(counter),
     overheadTokens: 0,
     baseline: null,
     targets: [],
@@ -78,7 +79,6 @@ function newState(task: string, deps: AgentDeps): RunState {
 /** Model facts, the baseline test run, the packed context, and the opening messages. */
 async function* prepare(s: RunState): AsyncGenerator<AgentEvent, void> {
   const { deps } = s;
-  s.conversation = new Conversation(s.counter);
   s.info = await deps.model.info();
   s.protocol = protocolFor(s.info.supportsTools);
   const offered = s.protocol.chatOptions().tools;

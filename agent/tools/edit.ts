@@ -44,7 +44,9 @@ export async function* performEdit(edit: Edit, tool: string, edits: EditPort, ap
     const applied = await edits.apply(edit);
     yield { type: 'edit_applied', path: applied.path, diff: applied.diff };
     const stats = diffStats(applied.diff);
-    return { ok: true, output: `Applied to ${applied.path} (+${stats.added} -${stats.removed} lines).`, summary: `${applied.path} +${stats.added} -${stats.removed}`, applied: true };
+    const how = applied.matchedBy ? `; the search block was matched ${MATCH_NOTES[applied.matchedBy] ?? applied.matchedBy}` : '';
+    const output = `Applied to ${applied.path} (+${stats.added} -${stats.removed} lines${how}):\n${hunks(applied.diff)}`;
+    return { ok: true, output, summary: `${applied.path} +${stats.added} -${stats.removed}`, applied: true };
   } catch (err) {
     const reason = messageOf(err);
     yield { type: 'edit_rejected', path: preview.path, diff: preview.diff, reason };
@@ -56,6 +58,24 @@ export async function* performEdit(edit: Edit, tool: string, edits: EditPort, ap
 function messageOf(err: unknown): string {
   if (err instanceof RagentError) return err.hint ? `${err.message}\n${err.hint}` : err.message;
   throw err;
+}
+
+const MATCH_NOTES: Record<string, string> = {
+  whitespace: 'ignoring whitespace',
+  indentation: 'at a different indentation',
+  fuzzy: 'approximately; check the change is where you meant',
+};
+
+// The model sees its change as applied; a long one is cut, it can read the file.
+const MAX_SHOWN_DIFF_LINES = 40;
+
+/** The hunks of a one-file diff (headers dropped), so the model sees the change as applied. */
+function hunks(diff: string): string {
+  const lines = diff.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('@@'));
+  const body = (start < 0 ? [] : lines.slice(start)).filter((l, i, all) => l !== '' || i < all.length - 1);
+  if (body.length <= MAX_SHOWN_DIFF_LINES) return body.join('\n');
+  return [...body.slice(0, MAX_SHOWN_DIFF_LINES), `… ${body.length - MAX_SHOWN_DIFF_LINES} more diff lines`].join('\n');
 }
 
 function firstLine(s: string): string {

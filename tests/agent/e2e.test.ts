@@ -97,7 +97,11 @@ describe('the agent end to end: search, read, edit, see a failure, fix it, finis
     expect(seen.read).toBe(
       'src/duration.js (lines 5-11 of 19)\n5| export function parseDuration(text) {\n6|   let total = 0;\n7|   for (const [, amount, unit] of text.matchAll(/(\\d+)([hms])/g)) {\n8|     total = Number(amount) * UNITS[unit];\n9|   }\n10|   return total;\n11| }',
     );
-    expect(seen.edit).toBe('Applied to src/duration.js (+1 -1 lines).');
+    expect(seen.edit).toBe(
+      'Applied to src/duration.js (+1 -1 lines):\n@@ -5,7 +5,7 @@\n export function parseDuration(text) {\n   let total = 0;\n   for (const [, amount, unit] of text.matchAll(/(\\d+)([hms])/g)) {\n-    total = Number(amount) * UNITS[unit];\n+' +
+        WRONG +
+        '\n   }\n   return total;\n }',
+    );
   });
 
   it('fed the failure back, trimmed, and the regression it caused', () => {

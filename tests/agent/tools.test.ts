@@ -126,11 +126,21 @@ describe('model-facing tools', () => {
     const { events, out } = await collect(performEdit(edit, 'edit_file', edits, approve));
     expect(events.map((e) => e.type)).toEqual(['edit_proposed', 'edit_applied']);
     expect(seen).toEqual(['src/inventory.ts']);
-    expect(out).toMatchObject({ ok: true, applied: true, output: 'Applied to src/inventory.ts (+1 -1 lines).' });
+    expect(out).toMatchObject({ ok: true, applied: true });
+    expect(out.output.split('\n').slice(0, 2)).toEqual(['Applied to src/inventory.ts (+1 -1 lines):', '@@ -9,7 +9,7 @@']);
+    expect(out.output).toContain('\n-    this.items.set(name, have - qty);\n+    this.items.set(name, Math.max(0, have - qty));\n   }');
     const applied = events[1] as Extract<AgentEvent, { type: 'edit_applied' }>;
     expect(applied.diff).toContain('-    this.items.set(name, have - qty);\n+    this.items.set(name, Math.max(0, have - qty));');
     expect(edits.changedFiles()).toEqual(['src/inventory.ts']);
     expect(await edits.diff()).toBe(applied.diff);
+    repo.write('src/inventory.ts', INVENTORY);
+  });
+
+  it('tells the model when its search block only matched loosely', async () => {
+    fresh();
+    const edit: Edit = { type: 'search_replace', path: 'src/inventory.ts', search: '    const have = this.items.get(name) ?? 0;   ', replace: '    const have = this.items.get(name) || 0;' };
+    const { out } = await collect(performEdit(edit, 'edit_file', edits));
+    expect(out.output.split('\n')[0]).toMatch(/^Applied to src\/inventory\.ts \(\+1 -1 lines; the search block was matched (ignoring whitespace|at a different indentation)\):$/);
     repo.write('src/inventory.ts', INVENTORY);
   });
 
