@@ -184,7 +184,8 @@ export class OpenAICompatibleClient implements ModelClient {
             yield { type: 'text', delta };
           }
           for (const t of choice?.delta?.tool_calls ?? []) {
-            const index = t.index ?? pending.size;
+            // Without an index, a delta naming a call starts one; a bare fragment continues the last.
+            const index = t.index ?? (t.id || t.function?.name || pending.size === 0 ? pending.size : pending.size - 1);
             const p = pending.get(index) ?? { name: '', args: '' };
             if (t.id) p.id = t.id;
             if (t.function?.name) p.name += t.function.name;

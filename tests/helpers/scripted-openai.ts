@@ -37,6 +37,8 @@ export interface ScriptedOpenAIOptions {
   faults?: Fault[];
   /** When set, every request must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Leave `index` out of tool-call deltas, as some servers do. */
+  omitToolIndex?: boolean;
 }
 
 export interface ScriptedOpenAI {
@@ -170,10 +172,11 @@ export async function startScriptedOpenAI(opts: ScriptedOpenAIOptions = {}): Pro
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: model.id, choices, ...extra })}\n\n`;
     const out: string[] = [event([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
     for (const p of pieces) out.push(event([{ index: 0, delta: { content: p }, finish_reason: null }]));
-    calls.forEach((c, index) => {
-      out.push(event([{ index: 0, delta: { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }, finish_reason: null }]));
+    calls.forEach((c, i) => {
+      const index = opts.omitToolIndex ? {} : { index: i };
+      out.push(event([{ index: 0, delta: { tool_calls: [{ ...index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }, finish_reason: null }]));
       for (const frag of splitText(c.args, 3)) {
-        out.push(event([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: frag } }] }, finish_reason: null }]));
+        out.push(event([{ index: 0, delta: { tool_calls: [{ ...index, function: { arguments: frag } }] }, finish_reason: null }]));
       }
     });
     if (turn.streamError) {

@@ -114,6 +114,19 @@ describe('OpenAI-compatible client', () => {
     expect(body).toMatchObject({ model: MODEL, stream: true, stream_options: { include_usage: true }, max_tokens: 1_000 });
   });
 
+  it('assembles tool-call deltas that carry no index', async () => {
+    const s = await start({
+      omitToolIndex: true,
+      script: [{ toolCalls: [{ name: 'read_file', arguments: { path: 'a/b/c.ts' } }, { name: 'search_code', arguments: { query: 'x y z' } }] }],
+    });
+    const events = await collect(client(s.url).chat([{ role: 'user', content: 'go' }]));
+    const calls = events.filter((e) => e.type === 'tool_call').map((e) => (e as { call: { name: string; arguments: unknown } }).call);
+    expect(calls.map((c) => [c.name, c.arguments])).toEqual([
+      ['read_file', { path: 'a/b/c.ts' }],
+      ['search_code', { query: 'x y z' }],
+    ]);
+  });
+
   it('sends earlier tool calls and tool results in OpenAI shape', async () => {
     const s = await start({ script: [{ text: 'ok' }] });
     await collect(
