@@ -13,7 +13,7 @@ export const HUMANEVAL_STOP = ['\nclass', '\ndef', '\n#', '\nif', '\nprint'];
 /** Stop sequences for an MBPP answer: the end-of-code marker the few-shot examples teach. */
 export const MBPP_STOP = [MBPP_DONE];
 
-/** MBPP few-shot examples of the paper: tasks 2, 3 and 4 of the prompt split. */
+/** MBPP few-shot examples: the paper's tasks 2, 3 and 4, then the rest of the prompt split as stand-ins. */
 export const MBPP_SHOT_IDS = ['2', '3', '4', '5', '6', '7', '8', '9', '10', '1'];
 
 /** What the model is asked: the prompt text and the stop sequences that end one answer. */

@@ -8,6 +8,10 @@ path a normal start-up computes, as JSON.
 
 The program passes only if it runs to its end: the runner then writes the nonce to fd 3. An early exit(),
 a crash or a kill leaves fd 3 empty, so "exited with status 0" alone never counts as passing.
+
+An audit hook keeps the sample's writes inside its temp directory and stops it starting other programs
+(forking Python is allowed: the child keeps the hook). This guards against a model's mistakes, not against
+code written to escape: ctypes, for one, gets around it.
 """
 import builtins
 import errno
@@ -16,6 +20,7 @@ import os
 import resource
 import socket
 import sys
+import types
 
 
 def set_limit(which, value):
@@ -43,6 +48,40 @@ def restore_site_effects():
     builtins.exit = builtins.quit = sys.exit
 
 
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# Audit events that change the file system, with the positions of their path arguments.
+PATH_EVENTS = {
+    "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1), "os.link": (0, 1),
+    "os.symlink": (1,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,), "os.utime": (0,),
+    "shutil.rmtree": (0,), "shutil.copyfile": (1,), "shutil.move": (1,),
+}
+SPAWN_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.startfile", "pty.spawn"}
+
+
+def install_guard(root):
+    root = os.path.realpath(root)
+
+    def inside(path):
+        if isinstance(path, int):
+            return True  # an open descriptor: its path was checked when it was opened
+        full = os.path.realpath(os.fsdecode(os.fspath(path)))
+        return full == root or full.startswith(root + os.sep) or full == os.devnull
+
+    def hook(event, args):
+        if event == "open":
+            path, _mode, flags = args
+            if flags & WRITE_FLAGS and path is not None and not inside(path):
+                raise PermissionError(f"a pass@k sample may only write inside its temp directory, not {path!r}")
+        elif event in PATH_EVENTS:
+            for i in PATH_EVENTS[event]:
+                if i < len(args) and args[i] is not None and not inside(args[i]):
+                    raise PermissionError(f"{event} outside the sample's temp directory ({args[i]!r}) is not allowed")
+        elif event in SPAWN_EVENTS:
+            raise PermissionError(f"{event}: a pass@k sample may not start other programs")
+
+    sys.addaudithook(hook)
+
+
 def main():
     restore_site_effects()
     if sys.argv[1:] == ["--probe-network"]:
@@ -61,9 +100,14 @@ def main():
         source = f.read()
     code = compile(source, path, "exec")
     sys.argv = [path]
-    scope = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
+    install_guard(os.path.dirname(path))
+    # A fresh __main__ module, so pickling (multiprocessing) finds the sample's functions where it looks.
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = builtins
+    sys.modules["__main__"] = module
     try:
-        exec(code, scope)
+        exec(code, module.__dict__)
     except SystemExit as e:
         print(f"sample called exit({e.code!r}) before its tests finished", file=sys.stderr)
         sys.exit(1)

@@ -13,10 +13,11 @@ describe('HumanEval canonical solutions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ragent-humaneval-canon-'));
     const rows = gunzipSync(readFileSync(DATASET)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { task_id: string; canonical_solution: string });
     expect(rows).toHaveLength(164);
+    // A 30 s cap per sample: generous (the slowest canonical solution needs well under a second alone) so a busy machine cannot fail it.
     const samples = join(dir, 'canonical.jsonl');
     writeFileSync(samples, rows.map((r) => JSON.stringify({ task_id: r.task_id, completion: r.canonical_solution })).join('\n') + '\n');
 
-    const args = ['--repo', dir, 'eval', 'humaneval', '--dataset', DATASET, '--samples', samples, '--out', join(dir, 'out'), '-k', '1,10', '--workers', '2', '--timeout', '10', '--json'];
+    const args = ['--repo', dir, 'eval', 'humaneval', '--dataset', DATASET, '--samples', samples, '--out', join(dir, 'out'), '-k', '1,10', '--workers', '2', '--timeout', '30', '--json'];
     const first = await runEvalCli(args);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);

@@ -23,8 +23,9 @@ const cases: Array<{ task: number; sample: Record<string, string>; expect: Sampl
   { task: 3, sample: { completion: '    while True:\n        print("flood" * 4000)\n' }, expect: 'output_limit' },
   { task: 4, sample: { completion: '    import sys\n    sys.exit(0)\n' }, expect: 'failed' },
   { task: 4, sample: { solution: problems[4]!.prompt + canon(4) }, expect: 'passed' },
-  { task: 5, sample: { completion: '    import subprocess\n    subprocess.Popen(["sleep", "60"])\n' + canon(5) }, expect: 'passed' },
-  { task: 5, sample: { completion: '    return [' }, expect: 'failed' },
+  // Leaves a child behind, which must not hold the run up; starting another program is refused.
+  { task: 5, sample: { completion: '    import os, time\n    if os.fork() == 0:\n        time.sleep(60)\n' + canon(5) }, expect: 'passed' },
+  { task: 5, sample: { completion: '    import subprocess\n    subprocess.run(["true"])\n' + canon(5) }, expect: 'failed' },
 ];
 const expected = [
   { taskId: 'HumanEval/0', n: 3, c: 2 },

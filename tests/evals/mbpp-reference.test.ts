@@ -12,11 +12,12 @@ describe('MBPP reference solutions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ragent-mbpp-ref-'));
     const rows = readFileSync(DATASET, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { task_id: number; code: string });
     expect(rows).toHaveLength(974);
+    // A 30 s cap per sample: the slowest reference solution needs about 2 s alone, far more on a busy machine.
     const samples = join(dir, 'reference.jsonl');
     writeFileSync(samples, rows.map((r) => JSON.stringify({ task_id: r.task_id, completion: r.code })).join('\n') + '\n');
 
     const out = join(dir, 'out');
-    const res = await runEvalCli(['--repo', dir, 'eval', 'mbpp', '--dataset', DATASET, '--samples', samples, '--out', out, '-k', '1', '--workers', '2', '--timeout', '10', '--json']);
+    const res = await runEvalCli(['--repo', dir, 'eval', 'mbpp', '--dataset', DATASET, '--samples', samples, '--out', out, '-k', '1', '--workers', '2', '--timeout', '30', '--json']);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const summary = JSON.parse(res.stdout);

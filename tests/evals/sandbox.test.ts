@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SandboxError } from '../../evals/passk/errors.js';
 import { createSandbox, resolvePython, type Sandbox } from '../../evals/passk/sandbox.js';
@@ -30,7 +31,7 @@ describe('sample sandbox', () => {
 
   it('kills a hanging sample and everything it started at the wall-clock limit', async () => {
     const before = Date.now();
-    const res = await sandbox.run('import subprocess, time\nsubprocess.Popen(["sleep", "30"])\nwhile True:\n    time.sleep(0.01)\n');
+    const res = await sandbox.run('import os, time\nif os.fork() == 0:\n    time.sleep(30)\nwhile True:\n    time.sleep(0.01)\n');
     const took = Date.now() - before;
     expect(res.status).toBe('timeout');
     expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
@@ -39,7 +40,7 @@ describe('sample sandbox', () => {
 
   it('does not wait for background processes a finished sample left behind', async () => {
     const before = Date.now();
-    const res = await sandbox.run('import subprocess\nsubprocess.Popen(["sleep", "30"])\n');
+    const res = await sandbox.run('import os, time\nif os.fork() == 0:\n    time.sleep(30)\n    os._exit(0)\n');
     expect(res.status).toBe('passed');
     expect(Date.now() - before).toBeLessThan(TIMEOUT_MS);
   });
@@ -62,6 +63,34 @@ describe('sample sandbox', () => {
     const res = await sandbox.run('with open("big.bin", "wb") as f:\n    f.write(b"x" * (64 << 20))\n');
     expect(res.status).toBe('failed');
     expect(res.stderr).toMatch(/File too large/);
+  });
+
+  it('keeps writes inside the temp directory and refuses to start other programs', async () => {
+    const outside = join(tmpdir(), `ragent-passk-outside-${process.pid}.txt`);
+    for (const program of [
+      `open(${JSON.stringify(outside)}, "w").write("x")\n`,
+      `import os\nos.chdir("/")\nopen(${JSON.stringify(outside.slice(1))}, "a")\n`,
+      'import os\nos.symlink("/", "up")\nopen("up/ragent-passk-escape", "w")\n',
+      'import os\nos.remove("/etc/hostname")\n',
+      'import shutil\nshutil.rmtree("/tmp/nothing-here")\n',
+      'import subprocess\nsubprocess.run(["true"])\n',
+      'import os\nos.system("true")\n',
+    ]) {
+      const res = await sandbox.run(program);
+      expect(res.status, program).toBe('failed');
+      expect(res.stderr, program).toMatch(/PermissionError/);
+    }
+    expect(existsSync(outside)).toBe(false);
+    expect(existsSync('/ragent-passk-escape')).toBe(false);
+    const inside = await sandbox.run('import os, shutil, tempfile\nos.mkdir("d")\nopen("d/a", "w").write("x")\nos.rename("d/a", "d/b")\nshutil.rmtree("d")\ntempfile.TemporaryFile().write(b"x")\n');
+    expect(inside.stderr).toBe('');
+    expect(inside.status).toBe('passed');
+  });
+
+  it('runs multiprocessing code (the sample is the __main__ module)', async () => {
+    const res = await sandbox.run('import multiprocessing as mp\ndef sq(x):\n    return x * x\nwith mp.Pool(2) as pool:\n    assert pool.map(sq, [1, 2, 3]) == [1, 4, 9]\n');
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe('passed');
   });
 
   it('says how to fix a missing interpreter', async () => {
