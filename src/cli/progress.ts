@@ -33,18 +33,20 @@ function duration(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** The text of one progress line, from the latest count of each phase. */
-export function progressLine(counts: Map<IndexPhase, IndexProgress>, current: IndexProgress, elapsedMs: number): string {
+/**
+ * The text of one progress line, from the latest count of each phase and the current phase's rate in files
+ * per second (null while unknown).
+ */
+export function progressLine(counts: Map<IndexPhase, IndexProgress>, current: IndexProgress, rate: number | null): string {
   const parts: string[] = [];
   for (const phase of ['scan', 'parse', 'embed', 'write'] as const) {
     const p = counts.get(phase);
     if (p) parts.push(`${LABELS[phase]} ${p.done}/${p.total}`);
   }
   if (current.phase === 'optimize') parts.push('optimizing');
-  else if (elapsedMs > 0 && current.done > 0 && current.phase !== 'done') {
-    const rate = (current.done / elapsedMs) * 1000;
+  else if (rate !== null && rate > 0 && current.done < current.total) {
     parts.push(`${rate.toFixed(rate < 10 ? 1 : 0)} files/s`);
-    if (current.total > current.done) parts.push(`ETA ${duration(((current.total - current.done) / rate) * 1000)}`);
+    parts.push(`ETA ${duration(((current.total - current.done) / rate) * 1000)}`);
   }
   return parts.join('  ');
 }
@@ -53,18 +55,21 @@ export function progressLine(counts: Map<IndexPhase, IndexProgress>, current: In
 export function progressReporter(stream: ProgressStream, now: () => number = Date.now): ProgressReporter {
   if (!stream.isTTY) return { update() {}, done() {} };
   const counts = new Map<IndexPhase, IndexProgress>();
-  const phaseStart = new Map<IndexPhase, number>();
+  // First report of each phase: the rate is measured from there.
+  const phaseStart = new Map<IndexPhase, { t: number; done: number }>();
   let lastDraw = -Infinity;
   let drawn = false;
   return {
     update(p) {
       const t = now();
-      if (!phaseStart.has(p.phase)) phaseStart.set(p.phase, t);
+      if (!phaseStart.has(p.phase)) phaseStart.set(p.phase, { t, done: p.done });
       counts.set(p.phase, p);
       const final = p.done >= p.total;
       if (t - lastDraw < FRAME_MS && !final) return;
       lastDraw = t;
-      let line = progressLine(counts, p, t - phaseStart.get(p.phase)!);
+      const start = phaseStart.get(p.phase)!;
+      const rate = t > start.t ? ((p.done - start.done) / (t - start.t)) * 1000 : null;
+      let line = progressLine(counts, p, rate);
       const width = stream.columns ?? 80;
       if (line.length > width - 1) line = line.slice(0, width - 1);
       stream.write(`\r\x1b[2K${line}`);
