@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,25 @@ describe('HumanEval with wrong, hanging, crashing and flooding samples', () => {
     expect(again.resumed).toBe(cases.length - 1);
     expect(again.perProblem).toEqual(expected);
     expect(again.warnings.join('\n')).toMatch(/1 unreadable line/);
+  });
+
+  it('combines shards run apart: their results together score the whole run without executing again', async () => {
+    const { dir, opts } = setup();
+    const parts = [];
+    for (const index of [1, 2]) {
+      const part = await runPassK({ ...opts, outDir: join(dir, `shard${index}`), shard: { index, count: 2 } });
+      parts.push(part);
+    }
+    expect(parts.map((p) => p.perProblem.map((x) => x.taskId))).toEqual([
+      ['HumanEval/0', 'HumanEval/2', 'HumanEval/4'],
+      ['HumanEval/1', 'HumanEval/3', 'HumanEval/5'],
+    ]);
+    mkdirSync(join(dir, 'out'));
+    copyFileSync(join(dir, 'shard1', 'run.json'), join(dir, 'out', 'run.json'));
+    writeFileSync(join(dir, 'out', 'results.jsonl'), [1, 2].map((i) => readFileSync(join(dir, `shard${i}`, 'results.jsonl'), 'utf8')).join(''));
+    const whole = await runPassK(opts);
+    expect(whole).toMatchObject({ executed: 0, resumed: cases.length });
+    expect(whole.perProblem).toEqual(expected);
   });
 
   it('refuses to resume into a folder that holds another run', async () => {
