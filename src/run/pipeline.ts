@@ -7,6 +7,7 @@ import { redactor as defaultRedactor, type Redactor } from '../util/redact.js';
 import type { RunTask } from './task.js';
 import { Transcript, type RunOutcome } from './transcript.js';
 import {
+  adoptIndex,
   applyToWorkingTree,
   assertBranchName,
   branchExists,
@@ -316,9 +317,10 @@ function keepPartialWork(wt: Worktree, task: RunTask, report: RunReport, redacto
   }
 }
 
-/** Remove the worktree; drop the branch when it holds nothing (a failed start or no change). */
+/** Remove the worktree (keeping its index when the repository has none); drop the branch when it holds nothing. */
 function cleanup(repo: string, wt: Worktree | null, report: RunReport): void {
   if (!wt) return;
+  if (adoptIndex(wt.root, repo)) report.steps.push('the index built for this run is now the repository\'s index');
   removeWorktree(repo, wt);
   if (!report.commit) {
     try {

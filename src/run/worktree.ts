@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
+import { indexDir } from '../../indexers/store/location.js';
 import { RepositoryError, UsageError } from '../errors.js';
 
 /**
@@ -143,23 +144,38 @@ export function deleteBranch(repo: string, branch: string): void {
 }
 
 /**
- * Copy the repository's index into the worktree so it can be updated incrementally instead of rebuilt.
- * Transcripts stay behind. Returns false when the repository has no index yet.
+ * Copy the repository's index (and token calibration) into the worktree so it can be updated incrementally
+ * instead of rebuilt. Transcripts stay behind. Returns false when the repository has no index yet.
  */
 export function copyIndex(repo: string, worktreeRoot: string): boolean {
-  const from = join(repo, '.ragent');
   const to = join(worktreeRoot, '.ragent');
-  if (existsSync(from)) {
-    const skip = new Set(['runs', 'worktrees'].map((d) => join(from, d)));
-    cpSync(from, to, {
-      recursive: true,
-      filter: (src) => !skip.has(src) && ![...skip].some((d) => src.startsWith(d + sep)),
-    });
-  }
-  // Keep ragent's own state out of git in the worktree even when the project does not ignore it.
   mkdirSync(to, { recursive: true });
+  // Keep ragent's own state out of git in the worktree even when the project does not ignore it.
   writeFileSync(join(to, '.gitignore'), '*\n');
-  return existsSync(from);
+  for (const name of ['calibration.json']) {
+    if (existsSync(join(repo, '.ragent', name))) cpSync(join(repo, '.ragent', name), join(to, name));
+  }
+  if (!existsSync(indexDir(repo))) return false;
+  cpSync(indexDir(repo), indexDir(worktreeRoot), { recursive: true });
+  return true;
+}
+
+/**
+ * Give a repository without an index the one a run built in its worktree, so the next run (and `ragent
+ * index`) only updates it. Copied beside the target and renamed into place, so a kill never leaves half an index.
+ */
+export function adoptIndex(worktreeRoot: string, repo: string): boolean {
+  const target = indexDir(repo);
+  if (existsSync(target) || !existsSync(indexDir(worktreeRoot))) return false;
+  const staging = `${target}.adopt-${process.pid}`;
+  try {
+    cpSync(indexDir(worktreeRoot), staging, { recursive: true });
+    renameSync(staging, target);
+    return true;
+  } catch {
+    rmSync(staging, { recursive: true, force: true });
+    return false;
+  }
 }
 
 /** Stage every change in the worktree except ragent's own state. */

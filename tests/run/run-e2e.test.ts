@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -96,6 +96,8 @@ describe('ragent run end to end (CLI, scripted model, real git)', () => {
     expect(message).toContain(`Issue: ${INITIALS_TASK.slice(0, 40)}`);
     expect(message).toContain('Tests: before 1 passed, 1 failed; after 2 passed, 0 failed');
     expect(git(repo.root, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+    // The repository had no index: the one built for the run was kept for the next one.
+    expect(existsSync(join(repo.root, '.ragent', 'index'))).toBe(true);
   });
 
   it('writes the same patch to --out', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError, RepositoryError } from '../../src/errors.js';
 import {
+  adoptIndex,
   applyToWorkingTree,
   branchExists,
   changedFiles,
@@ -85,14 +86,35 @@ describe('worktree', () => {
 
   it('copies the index but not the transcripts, and keeps it out of git', () => {
     const repo = fixture();
-    repo.write('.ragent/chunks.lance/data.bin', 'rows');
+    const fresh = createWorktree(repo.root, 'ragent/none');
+    expect(copyIndex(repo.root, fresh.root)).toBe(false);
+    removeWorktree(repo.root, fresh);
+    repo.write('.ragent/index/chunks.lance/data.bin', 'rows');
+    repo.write('.ragent/calibration.json', '{}');
     repo.write('.ragent/runs/old.jsonl', '{}\n');
     const wt = createWorktree(repo.root, 'ragent/idx');
     try {
       expect(copyIndex(repo.root, wt.root)).toBe(true);
-      expect(readFileSync(join(wt.root, '.ragent/chunks.lance/data.bin'), 'utf8')).toBe('rows');
+      expect(readFileSync(join(wt.root, '.ragent/index/chunks.lance/data.bin'), 'utf8')).toBe('rows');
+      expect(existsSync(join(wt.root, '.ragent/calibration.json'))).toBe(true);
       expect(existsSync(join(wt.root, '.ragent/runs'))).toBe(false);
       expect(git(wt.root, 'status', '--porcelain').trim()).toBe('');
+    } finally {
+      removeWorktree(repo.root, wt);
+    }
+  });
+
+  it('hands an index built in the worktree to a repository that has none, and never overwrites one', () => {
+    const repo = fixture();
+    const wt = createWorktree(repo.root, 'ragent/adopt');
+    try {
+      mkdirSync(join(wt.root, '.ragent', 'index'), { recursive: true });
+      writeFileSync(join(wt.root, '.ragent', 'index', 'meta'), 'built in the worktree');
+      expect(adoptIndex(wt.root, repo.root)).toBe(true);
+      expect(readFileSync(join(repo.root, '.ragent/index/meta'), 'utf8')).toBe('built in the worktree');
+      writeFileSync(join(wt.root, '.ragent', 'index', 'meta'), 'newer');
+      expect(adoptIndex(wt.root, repo.root)).toBe(false);
+      expect(readFileSync(join(repo.root, '.ragent/index/meta'), 'utf8')).toBe('built in the worktree');
     } finally {
       removeWorktree(repo.root, wt);
     }
