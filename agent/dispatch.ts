@@ -12,7 +12,7 @@ import type { ProposedCall } from './protocol.js';
 import { hasChanges, type RunState } from './state.js';
 import { verifyChanges, type TestRun } from './testing.js';
 import { performEdit } from './tools/edit.js';
-import { listSymbols, readFile, searchCode } from './tools/read.js';
+import { listSymbols, readFile, searchCode, stripLineNumbers } from './tools/read.js';
 import { isToolName, toolNames, validateArgs, type ToolName } from './tools/specs.js';
 
 export interface ToolOutcome {
@@ -46,6 +46,8 @@ export async function* dispatch(call: ProposedCall, s: RunState): AsyncGenerator
   if (!checked.ok) return fail(`malformed arguments for ${call.name}: ${checked.problem}`, 'malformed arguments');
   const a = checked.args;
   const str = (k: string): string => a[k] as string;
+  // Code copied with the `N| ` prefixes it was shown with is taken without them.
+  const code = (k: string): string => stripLineNumbers(str(k)) ?? str(k);
   const int = (k: string): number | undefined => a[k] as number | undefined;
   try {
     switch (call.name as ToolName) {
@@ -56,9 +58,9 @@ export async function* dispatch(call: ProposedCall, s: RunState): AsyncGenerator
       case 'list_symbols':
         return ok(await listSymbols(s.deps.edits, str('path')));
       case 'edit_file':
-        return yield* edit(s, call.name, { type: 'search_replace', path: str('path'), search: str('search'), replace: str('replace') });
+        return yield* edit(s, call.name, { type: 'search_replace', path: str('path'), search: code('search'), replace: code('replace') });
       case 'replace_symbol':
-        return yield* edit(s, call.name, { type: 'replace_symbol', path: str('path'), symbol: str('symbol'), code: str('code') });
+        return yield* edit(s, call.name, { type: 'replace_symbol', path: str('path'), symbol: str('symbol'), code: code('code') });
       case 'create_file':
         return yield* edit(s, call.name, { type: 'create_file', path: str('path'), content: str('content') });
       case 'run_tests':

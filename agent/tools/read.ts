@@ -94,6 +94,29 @@ export function numberLines(lines: string[], from: number, to: number): string {
   return out.join('\n');
 }
 
+const NUMBERED = /^(\d+)\|(?: (.*))?$/;
+
+/**
+ * Undo `numberLines`: when every line of `text` carries a `N| ` prefix with consecutive numbers (a model
+ * copied lines from read_file or the context with their numbers), return the text without them; else null.
+ */
+export function stripLineNumbers(text: string): string | null {
+  const lines = text.split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  if (!lines.length) return null;
+  const out: string[] = [];
+  let expected: number | null = null;
+  for (const line of lines) {
+    const m = NUMBERED.exec(line.endsWith('\r') ? line.slice(0, -1) : line);
+    if (!m) return null;
+    const n = Number(m[1]);
+    if (expected !== null && n !== expected) return null;
+    expected = n + 1;
+    out.push(m[2] ?? '');
+  }
+  return out.join('\n') + (text.endsWith('\n') ? '\n' : '');
+}
+
 function oneLine(s: string): string {
   const flat = s.replace(/\s+/g, ' ').trim();
   return flat.length > 160 ? flat.slice(0, 157) + '...' : flat;

@@ -58,6 +58,19 @@ describe('the planner loop', () => {
     expect(run.result.patch).toContain(`+${WRONG}`);
   });
 
+  it('takes an edit whose lines were copied with their line numbers', async () => {
+    run = await runE2E({
+      index: 'none',
+      script: [
+        call('edit_file', { path: 'src/duration.js', search: `7|   for (const [, amount, unit] of text.matchAll(/(\\d+)([hms])/g)) {\n8| ${BUG}`, replace: `7|   for (const [, amount, unit] of text.matchAll(/(\\d+)([hms])/g)) {\n8| ${RIGHT}` }),
+        call('finish', { summary: 'fixed' }),
+      ],
+    });
+    expect(ofType(run.events, 'edit_applied')).toHaveLength(1);
+    expect(run.result.outcome).toBe('verified');
+    expect(run.result.patch).toContain(`-${BUG}\n+${RIGHT}\n`);
+  });
+
   it('stops when the token budget is spent', async () => {
     run = await runE2E({ index: 'none', config: { agent: { maxTokens: 50 } }, script: [call('read_file', { path: 'README.md' })] });
     expect(run.result).toMatchObject({ outcome: 'no_change', summary: 'Stopped: the token budget (agent.maxTokens = 50) is spent.' });

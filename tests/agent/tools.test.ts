@@ -7,7 +7,7 @@ import type { Edit } from '../../agent/edits/types.js';
 import type { AgentEvent } from '../../agent/events.js';
 import { editPort, retrievalPort } from '../../agent/ports.js';
 import { performEdit, type EditOutcome } from '../../agent/tools/edit.js';
-import { listSymbols, readFile, searchCode } from '../../agent/tools/read.js';
+import { listSymbols, numberLines, readFile, searchCode, stripLineNumbers } from '../../agent/tools/read.js';
 import { indexRepository } from '../../indexers/index-repository.js';
 import { openIndex } from '../../indexers/store/index.js';
 import type { IndexReader } from '../../indexers/types.js';
@@ -174,5 +174,20 @@ describe('model-facing tools', () => {
     expect(outside).toContain('leads outside the repository');
     expect(readFileSync(join(repo.root, 'src/inventory.ts'), 'utf8')).toBe(INVENTORY);
     expect(edits.changedFiles()).toEqual([]);
+  });
+});
+
+describe('line numbers copied by the model', () => {
+  it('are stripped only when every line carries consecutive ones', () => {
+    const lines = ['  if (x) {', '', '    return 1;', '  }'];
+    const file = [...Array.from({ length: 6 }, () => 'above'), ...lines];
+    expect(numberLines(file, 7, 10)).toBe('7|   if (x) {\n8|\n9|     return 1;\n10|   }');
+    expect(stripLineNumbers(numberLines(file, 7, 10))).toBe(lines.join('\n'));
+    expect(stripLineNumbers(numberLines(file, 7, 10) + '\n')).toBe(lines.join('\n') + '\n');
+    expect(stripLineNumbers('8|     total = 1;')).toBe('    total = 1;');
+    expect(stripLineNumbers('7| a\n9| b')).toBeNull(); // not consecutive
+    expect(stripLineNumbers('7| a\nb')).toBeNull(); // a line without a number
+    expect(stripLineNumbers('| a | b |\n|---|---|')).toBeNull();
+    expect(stripLineNumbers('')).toBeNull();
   });
 });
