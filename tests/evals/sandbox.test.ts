@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,23 @@ describe('sample sandbox', () => {
     const res = await sandbox.run('import multiprocessing as mp\ndef sq(x):\n    return x * x\nwith mp.Pool(2) as pool:\n    assert pool.map(sq, [1, 2, 3]) == [1, 4, 9]\n');
     expect(res.stderr).toBe('');
     expect(res.status).toBe('passed');
+  });
+
+  it('falls back to running with network, and says so, where unshare is unavailable', async () => {
+    const { executable } = await resolvePython();
+    // A PATH without unshare, and an interpreter path of its own so the probe is not answered from cache.
+    const bin = mkdtempSync(join(tmpdir(), 'ragent-passk-bin-'));
+    symlinkSync(executable, join(bin, 'python3'));
+    const savedPath = process.env.PATH;
+    process.env.PATH = bin;
+    try {
+      const open = await createSandbox({ python: join(bin, 'python3') });
+      expect(open.network).toMatchObject({ isolated: false, method: '' });
+      expect(open.network.note).toMatch(/samples run with network access \(unshare -rn: .*; unshare -n: .*\)/);
+      expect((await open.run('assert 2 + 2 == 4\n')).status).toBe('passed');
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 
   it('says how to fix a missing interpreter', async () => {
