@@ -36,8 +36,9 @@ export interface SearchReplaceResult {
 export const FUZZY_THRESHOLD = 0.88;
 /** …and this much more similar than any other place in the file. */
 export const FUZZY_MARGIN = 0.08;
-/** Fuzzy matching is skipped beyond this many (file line × search line) comparisons. */
-const FUZZY_MAX_WORK = 3_000_000;
+/** Without a verbatim anchor line, every window is scored up to this many (file line × search line) pairs. */
+const FUZZY_SCAN_WORK = 100_000;
+/** Search blocks longer than this are not matched fuzzily. */
 const FUZZY_MAX_LINES = 400;
 /** Ambiguity reports list at most this many places. */
 const MAX_LISTED = 8;
@@ -157,20 +158,12 @@ function lineMatch(src: string, search: string, replace: string, path: string): 
 /** Windows of the file ranked by similarity to the search block (best first), or [] when too costly. */
 function fuzzyCandidates(F: string[], Fb: string[], S: string[], Sb: string[]): Window[] {
   const n = S.length;
-  if (n === 0 || n > FUZZY_MAX_LINES || F.length * n > FUZZY_MAX_WORK || F.length < n) return [];
-  const fg = Fb.map(bigrams);
-  const sg = Sb.map(bigrams);
-  const rough: Array<{ start: number; score: number }> = [];
-  for (let j = 0; j + n <= F.length; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += dice(fg[j + i]!, sg[i]!);
-    rough.push({ start: j, score: s / n });
-  }
-  rough.sort((a, b) => b.score - a.score);
-  const top = rough[0]!.score;
+  if (n === 0 || n > FUZZY_MAX_LINES || F.length < n) return [];
   // Rough scores only choose which windows get the exact measure; the decision uses the exact one.
-  const chosen = rough.filter((r, k) => k < 8 || (r.score >= top - 0.15 && k < 64));
-  const windows = chosen.map(({ start }) => {
+  // Windows sharing a verbatim line with the search come first; a scan of every window is the fallback.
+  let starts = n >= 2 ? roughByAnchors(Fb, Sb) : [];
+  if (!starts.length && F.length * n <= FUZZY_SCAN_WORK) starts = roughByDice(Fb, Sb);
+  const windows = starts.map((start) => {
     let dist = 0;
     let size = 0;
     for (let i = 0; i < n; i++) {
@@ -179,10 +172,54 @@ function fuzzyCandidates(F: string[], Fb: string[], S: string[], Sb: string[]): 
       dist += levenshtein(a, b);
       size += Math.max(a.length, b.length);
     }
-    // A missing or extra line costs at least one, so blocks of blank lines cannot look identical.
     return { start, delta: blockDelta(F, S, start), similarity: size === 0 ? 0 : 1 - dist / size };
   });
   return windows.sort((a, b) => b.similarity - a.similarity || a.start - b.start);
+}
+
+/** Every window scored by the mean bigram similarity of its lines; the best few are returned. */
+function roughByDice(Fb: string[], Sb: string[]): number[] {
+  const n = Sb.length;
+  const fg = Fb.map(bigrams);
+  const sg = Sb.map(bigrams);
+  const rough: Array<{ start: number; score: number }> = [];
+  for (let j = 0; j + n <= Fb.length; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += dice(fg[j + i]!, sg[i]!);
+    rough.push({ start: j, score: s / n });
+  }
+  rough.sort((a, b) => b.score - a.score);
+  const top = rough[0]!.score;
+  return rough.filter((r, k) => k < 8 || (r.score >= top - 0.15 && k < 64)).map((r) => r.start);
+}
+
+/**
+ * Windows voted for by search lines that occur verbatim in the file: a block worth matching fuzzily shares
+ * most of its lines with its place in the file. Linear in the file's size.
+ */
+function roughByAnchors(Fb: string[], Sb: string[]): number[] {
+  const n = Sb.length;
+  const at = new Map<string, number[]>();
+  Fb.forEach((b, j) => {
+    if (b.length < 2) return;
+    const list = at.get(b);
+    if (list) list.push(j);
+    else at.set(b, [j]);
+  });
+  const votes = new Map<number, number>();
+  Sb.forEach((b, i) => {
+    const hits = at.get(b);
+    // Lines found everywhere (a lone brace) say nothing about where the block is.
+    if (!hits || hits.length > 50) return;
+    for (const j of hits) {
+      const start = j - i;
+      if (start >= 0 && start + n <= Fb.length) votes.set(start, (votes.get(start) ?? 0) + 1);
+    }
+  });
+  return [...votes.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, 32)
+    .map(([start]) => start);
 }
 
 /** Indentation shift between the search block and the file window, from the first lines both indent. */
@@ -212,9 +249,8 @@ function splice(lines: Line[], w: Window, S: string[], R: string[], kind: MatchK
     return { text: si !== undefined ? block[si]!.text : setIndent(r, toFile(indentWidth(r)), useTabs), eol };
   });
   if (out.length) out[out.length - 1]!.eol = lastEol;
+  // Deleting a file's last lines leaves the line before them as it was, newline included.
   const next = [...lines.slice(0, w.start), ...out, ...lines.slice(w.start + n)];
-  // Deleting the last lines moves "no final newline" onto the new last line.
-  if (!out.length && w.start + n === lines.length && w.start > 0) next[w.start - 1] = { ...next[w.start - 1]!, eol: lastEol };
   return { text: joinLines(next), matchedBy: kind, line: w.start + 1, endLine: w.start + n, similarity: w.similarity };
 }
 

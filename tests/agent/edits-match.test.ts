@@ -95,11 +95,12 @@ describe('applySearchReplace: the matching ladder', () => {
     expect(r.text).toBe('one\r\nTWO\nTHREE\r\nfour\n');
   });
 
-  it('deletes a block at the end of a file without a final newline', () => {
+  it('deletes the last lines of a file without touching the line before them', () => {
     const r = applySearchReplace('a\nb\nc', 'c\n', '');
-    expect(r.text).toBe('a\nb');
-    const r2 = applySearchReplace('a\nb\nc', ' c', '');
-    expect(r2.text).toBe('a\nb');
+    expect(r.matchedBy).toBe('whitespace');
+    expect(r.text).toBe('a\nb\n');
+    // An exact search that includes the newline before removes it, as asked.
+    expect(applySearchReplace('a\nb\nc', '\nc', '').text).toBe('a\nb');
   });
 
   it('keeps a UTF-8 byte order mark', () => {
