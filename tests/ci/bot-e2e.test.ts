@@ -130,7 +130,7 @@ function allFiles(dir: string): Array<{ path: string; text: string }> {
   return out;
 }
 
-describe('ragent ci end to end (fake GitHub, bare origin, scripted model)', () => {
+describe('ragent ci end to end (fake GitHub, bare origin, scripted model)', { timeout: 120_000 }, () => {
   it('a labelled issue gets a pull request, and the token appears nowhere but the Authorization header', async () => {
     const w = await world(fixScript(`initials upper-cases each first letter (the issue quoted ${TOKEN}).`));
     const issue = w.github.addIssue({ title: 'initials should be upper case', body: `initials("ada lovelace") gives "al"; expected "AL". Pasted by mistake: ${TOKEN}` });

@@ -36,7 +36,7 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-describe('ragent doctor', () => {
+describe('ragent doctor', { timeout: 120_000 }, () => {
   it('is all ok against a working server, a fresh index and a test command that runs (exit 0)', async () => {
     const r = repo();
     await indexRepository(r.root, loadConfig({ repo: r.root, home, env: {} }).config);

@@ -35,7 +35,7 @@ function configFor(repo: FixtureRepo, host: string, flags?: Record<string, unkno
   return loadConfig({ repo: repo.root, env: { OLLAMA_HOST: host }, home: repo.root + '/.no-home', flags }).config;
 }
 
-describe('ragent run end to end (CLI, scripted model, real git)', () => {
+describe('ragent run end to end (CLI, scripted model, real git)', { timeout: 120_000 }, () => {
   let repo: FixtureRepo;
   let server: ScriptedOllama;
   let before: Record<string, string>;
@@ -56,7 +56,7 @@ describe('ragent run end to end (CLI, scripted model, real git)', () => {
       env: { OLLAMA_HOST: server.url },
     });
     lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  });
+  }, 180_000);
   afterAll(async () => {
     await server.close();
     repo.cleanup();
@@ -130,7 +130,7 @@ describe('ragent run end to end (CLI, scripted model, real git)', () => {
   });
 });
 
-describe('ragent run outcomes and exit codes', () => {
+describe('ragent run outcomes and exit codes', { timeout: 120_000 }, () => {
   it('exit 1 when the tests still fail: the best attempt stays on its branch, marked as such', async () => {
     const wrong = '    .map((part) => part[0].toLowerCase())';
     const { repo, server } = await setup([call('edit_file', { path: 'src/names.js', search: BROKEN_LINE, replace: wrong }), call('run_tests', {})]);
