@@ -29,7 +29,7 @@ export interface MbppProblem {
 
 export type Problem = HumanEvalProblem | MbppProblem;
 
-/** Read a JSONL file, gzip-compressed when its name ends in `.gz`, into one object per non-blank line. */
+/** Read a JSONL file (or one JSON array), gzip-compressed when it is, into one object per non-blank line. */
 export function readJsonl(file: string, what = 'file'): Array<{ line: number; value: Record<string, unknown> }> {
   let raw: Buffer;
   try {
@@ -44,6 +44,8 @@ export function readJsonl(file: string, what = 'file'): Array<{ line: number; va
     throw new DatasetError(`${file} is not valid gzip: ${(err as Error).message}`, 'pass the .jsonl or an intact .jsonl.gz');
   }
   const rows: Array<{ line: number; value: Record<string, unknown> }> = [];
+  // MBPP's sanitized release is one JSON array rather than JSON lines.
+  if (text.trimStart().startsWith('[')) return readJsonArray(file, text, what);
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -60,6 +62,20 @@ export function readJsonl(file: string, what = 'file'): Array<{ line: number; va
     rows.push({ line: i + 1, value: value as Record<string, unknown> });
   }
   return rows;
+}
+
+function readJsonArray(file: string, text: string, what: string): Array<{ line: number; value: Record<string, unknown> }> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new DatasetError(`${file} is not valid JSON: ${(err as Error).message}`, `a ${what} is JSON lines, or one JSON array of objects`);
+  }
+  const items = value as unknown[];
+  const bad = items.findIndex((v) => typeof v !== 'object' || v === null || Array.isArray(v));
+  if (bad >= 0) throw new DatasetError(`${file}: item ${bad + 1} is not a JSON object`, `a ${what} is JSON lines, or one JSON array of objects`);
+  // No line numbers in one document: errors name the item instead.
+  return items.map((v, i) => ({ line: i + 1, value: v as Record<string, unknown> }));
 }
 
 /** The canonical string form of an MBPP task id: `11`, `"11"` and `"Mbpp/11"` are all `11`. */

@@ -58,6 +58,15 @@ describe('datasets', () => {
     expect(p).toMatchObject({ taskId: '7', text: 'Do it.', testSetupCode: 'import math' });
   });
 
+  it('reads a dataset that is one JSON array, as sanitized MBPP is published', () => {
+    const dir = tmp();
+    const rows = [1, 2].map((id) => ({ source_file: 'x', task_id: id, prompt: `Task ${id}.`, code: 'pass', test_imports: [], test_list: ['assert True'] }));
+    writeFileSync(join(dir, 'sanitized-mbpp.json'), JSON.stringify(rows, null, 1));
+    expect(loadDataset('mbpp', join(dir, 'sanitized-mbpp.json')).map((p) => p.taskId)).toEqual(['1', '2']);
+    writeFileSync(join(dir, 'broken.json'), '[{"task_id": 1}, 3]');
+    expect(() => loadDataset('mbpp', join(dir, 'broken.json'))).toThrow(/item 2 is not a JSON object/);
+  });
+
   it('says which benchmark a file belongs to when it is the wrong one', () => {
     for (const [benchmark, file, hint] of [
       ['mbpp', HUMANEVAL, /ragent eval humaneval/],

@@ -141,7 +141,7 @@ export function registerEvalPassK(program: Command): void {
     const sub = group
       .command(benchmark)
       .description(`pass@k on ${benchmark === 'humaneval' ? 'HumanEval' : 'MBPP'}: generate (or read) completions, execute their tests, score`)
-      .option('--dataset <file>', 'dataset in the published format (.jsonl or .jsonl.gz)')
+      .option('--dataset <file>', 'dataset in a published format (.jsonl, .jsonl.gz, or a JSON array)')
       .option('--model <name>', 'model to generate with (default: model.name)')
       .option('-n, --num-samples <n>', 'completions per problem (default 1)')
       .option('-k, --ks <list>', 'k values of pass@k', '1,10,100')
