@@ -112,8 +112,17 @@ export function textFormatSchema(): Record<string, unknown> {
 export function parseJsonCall(text: string): ProposedCall | null {
   const trimmed = text.trim();
   if (!trimmed) return null;
-  const candidate = extractObject(trimmed);
-  if (candidate === null) return null;
+  let firstProblem: ProposedCall | null = null;
+  // Prose before the call may hold braces of its own: try each object in turn, the first call wins.
+  for (let from = trimmed.indexOf('{'); from >= 0; from = trimmed.indexOf('{', from + 1)) {
+    const call = readCall(balancedObject(trimmed, from));
+    if (!call.problem) return call;
+    firstProblem ??= call;
+  }
+  return firstProblem;
+}
+
+function readCall(candidate: string): ProposedCall {
   let value: unknown;
   try {
     value = JSON.parse(candidate);
@@ -138,10 +147,8 @@ export function parseJsonCall(text: string): ProposedCall | null {
   return { id: freshId(), name, args };
 }
 
-/** The first balanced `{…}` in the text (outside string literals), or null. */
-function extractObject(text: string): string | null {
-  const start = text.indexOf('{');
-  if (start < 0) return null;
+/** The balanced `{…}` starting at `start` (braces inside string literals ignored), or the rest of the text. */
+function balancedObject(text: string, start: number): string {
   let depth = 0;
   let inString = false;
   for (let i = start; i < text.length; i++) {

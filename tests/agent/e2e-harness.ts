@@ -3,6 +3,7 @@
  * dependencies from `createAgentDeps` (index, edit session, test runner, model client), and `runAgent`.
  */
 
+import { isDeepStrictEqual } from 'node:util';
 import type { AgentDeps, ApproveEdit } from '../../agent/deps.js';
 import type { AgentEvent, AgentResult } from '../../agent/events.js';
 import { runAgent } from '../../agent/run.js';
@@ -106,7 +107,10 @@ export async function runE2E(opts: RunOptions): Promise<Run> {
   const events: AgentEvent[] = [];
   let result: AgentResult | undefined;
   for await (const e of runAgent(opts.task ?? DURATION_TASK, deps)) {
-    events.push(JSON.parse(JSON.stringify(e)) as AgentEvent);
+    const copy = JSON.parse(JSON.stringify(e)) as AgentEvent;
+    // Events must survive JSON unchanged: transcripts and JSON-lines output depend on it.
+    if (!isDeepStrictEqual(copy, e)) throw new Error(`event does not survive JSON: ${JSON.stringify(e)}`);
+    events.push(copy);
     opts.onEvent?.(e);
     if (e.type === 'result') result = e.result;
   }

@@ -162,6 +162,17 @@ describe('the agent end to end: search, read, edit, see a failure, fix it, finis
     expect(retrieval.tokens).toBeLessThanOrEqual(retrieval.budget);
   });
 
+  it('emitted every message sent, once, so a transcript can replay the conversation', () => {
+    const chats = run.server.requests.filter((r) => r.path === '/api/chat');
+    const sent = chats.at(-1)!.body.messages.map((m: any) => [m.role, m.content]);
+    const emitted = ofType(run.events, 'model_request').flatMap((r) => r.messages.map((m) => [m.role, m.content]));
+    // The last request holds everything but the model's final answer, which came back in its response.
+    expect(emitted).toEqual(sent);
+    const answers = ofType(run.events, 'model_response');
+    expect(answers).toHaveLength(7);
+    expect(answers.at(-1)!.toolCalls.map((c) => c.name)).toEqual(['finish']);
+  });
+
   it('sent the same window and keep_alive on every request', () => {
     const chats = run.server.requests.filter((r) => r.path === '/api/chat');
     expect(chats).toHaveLength(7);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonCall, protocolFor, textFormatSchema } from '../../agent/protocol.js';
 import { toolNames, toolSignature, toolSpecs, validateArgs } from '../../agent/tools/specs.js';
@@ -72,5 +73,40 @@ describe('text protocol', () => {
     const native = protocolFor(true);
     expect(native.interpret({ role: 'assistant', content: '{"name": "run_tests", "arguments": {}}' }, []).calls).toMatchObject([{ name: 'run_tests' }]);
     expect(native.interpret({ role: 'assistant', content: '{"name": "Alice"}' }, []).calls).toEqual([]);
+  });
+});
+
+describe('text protocol parsing, property-based', () => {
+  const jsonValue = fc.jsonValue({ maxDepth: 3 });
+  const argsArb = fc.dictionary(fc.string({ maxLength: 8 }), jsonValue, { maxKeys: 4 });
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (text) => {
+        const call = parseJsonCall(text);
+        expect(call === null || typeof call.name === 'string').toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads back any call, with prose (braces included) or a code fence around it', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...toolNames()),
+        argsArb,
+        fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('I will call {tool} now: ', 'use {} or { here ', 'a } b { c')),
+        fc.boolean(),
+        (tool, args, prose, fenced) => {
+          const json = JSON.stringify({ thought: prose, tool, arguments: args });
+          const text = fenced ? `${prose}\n\`\`\`json\n${json}\n\`\`\`` : `${prose}${json}`;
+          const call = parseJsonCall(text)!;
+          expect(call.problem).toBeUndefined();
+          expect(call.name).toBe(tool);
+          expect(call.args).toEqual(JSON.parse(JSON.stringify(args)));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
