@@ -1,3 +1,4 @@
+import type { ApproveEdit } from '../../agent/deps.js';
 import { closeAgentDeps, createAgentDeps } from '../../agent/wire.js';
 import { calibrationFile } from '../../agent/ports.js';
 import { runAgent } from '../../agent/run.js';
@@ -36,8 +37,14 @@ function watched(inner: ModelClient): { client: ModelClient; unavailable: () => 
   return { client, unavailable: () => last };
 }
 
+export interface AgentPipelineOptions {
+  onIndexProgress?: (p: IndexProgress) => void;
+  /** A policy every edit must pass, built for the worktree the run uses (the CI bot's guard). */
+  approve?: (root: string, config: RagentConfig) => ApproveEdit;
+}
+
 /** Pipeline dependencies wired to the real model, index and agent loop. */
-export function agentPipelineDeps(opts: { onIndexProgress?: (p: IndexProgress) => void } = {}): PipelineDeps {
+export function agentPipelineDeps(opts: AgentPipelineOptions = {}): PipelineDeps {
   return {
     async checkModel(config: RagentConfig) {
       await createModelClient(config).info();
@@ -48,7 +55,8 @@ export function agentPipelineDeps(opts: { onIndexProgress?: (p: IndexProgress) =
     },
     async startAgent(task: string, root: string, config: RagentConfig, signal?: AbortSignal): Promise<AgentSession> {
       const model = watched(createModelClient(config, { calibrationFile: calibrationFile(root) }));
-      const deps = await createAgentDeps(root, config, { index: 'open', model: model.client, ...(signal ? { signal } : {}) });
+      const approve = opts.approve?.(root, config);
+      const deps = await createAgentDeps(root, config, { index: 'open', model: model.client, ...(signal ? { signal } : {}), ...(approve ? { approve } : {}) });
       return {
         events: runAgent(task, deps),
         close: () => closeAgentDeps(deps),

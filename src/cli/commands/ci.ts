@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runCiBot } from '../../ci/bot.js';
+import { ciEditPolicy } from '../../ci/policy.js';
 import { agentPipelineDeps } from '../../run/agent.js';
 import { plainView } from '../../run/progress.js';
 import { redactor, redactStream } from '../../util/redact.js';
@@ -25,7 +26,7 @@ export function registerCi(program: Command): void {
         env: { ...process.env },
         repo: ctx.repo,
         config: ctx.config,
-        deps: agentPipelineDeps(),
+        deps: agentPipelineDeps({ approve: ciEditPolicy }),
         log: (line) => process.stdout.write(line + '\n'),
         onEvent: (e) => view.event(e),
         redactor,
