@@ -92,13 +92,18 @@ export interface PythonInfo {
  * its module path. Samples start without `site` (its .pth hooks can cost more than the sample) and get this path.
  */
 export async function resolvePython(python = 'python3'): Promise<PythonInfo> {
-  const res = await execText(python, ['-I', '-c', 'import json, sys; print(json.dumps([sys.executable, sys.path]))'], 30_000);
+  const res = await execText(python, ['-I', '-c', 'import json, sys; print(json.dumps([sys.executable, sys.path, sys.version_info[:2]]))'], 30_000);
   let info: PythonInfo | undefined;
   try {
-    const [executable, path] = JSON.parse(res.stdout) as [string, string[]];
+    const [executable, path, version] = JSON.parse(res.stdout) as [string, string[], [number, number]];
+    // The runner's guard is an audit hook, which needs 3.8.
+    if (version[0] < 3 || (version[0] === 3 && version[1] < 8)) {
+      throw new SandboxError(`${python} is Python ${version.join('.')}; samples need 3.8 or newer`, 'pass --python PATH to a newer python3');
+    }
     if (res.code === 0 && executable) info = { executable, path: path.filter(Boolean) };
-  } catch {
-    // Reported below.
+  } catch (err) {
+    if (err instanceof SandboxError) throw err;
+    // Anything else is reported below.
   }
   if (!info) {
     throw new SandboxError(

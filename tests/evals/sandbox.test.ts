@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,16 @@ describe('sample sandbox', () => {
     } finally {
       process.env.PATH = savedPath;
     }
+  });
+
+  it('refuses an interpreter older than 3.8', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'ragent-passk-bin-'));
+    const old = join(bin, 'python3');
+    // Stands in for an old interpreter: answers the start-up query the way Python 3.6 would.
+    writeFileSync(old, '#!/bin/sh\necho \'["/usr/bin/python3.6", ["/usr/lib/python3.6"], [3, 6]]\'\n', { mode: 0o755 });
+    const err = await resolvePython(old).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxError);
+    expect((err as SandboxError).message).toMatch(/Python 3\.6; samples need 3\.8/);
   });
 
   it('says how to fix a missing interpreter', async () => {
