@@ -120,17 +120,6 @@ export function scanJavaScript(text: string, from = 0, to = text.length, line = 
   let i = from;
   let prevSig = 0;
   let prevWord = '';
-  const skipTemplate = (): void => {
-    // i is just after a backtick or a closing `}` of a hole
-    while (i < to) {
-      const c = text.charCodeAt(i);
-      if (c === 92) { if (text.charCodeAt(i + 1) === 10) line++; i += 2; continue; }
-      if (c === 10) line++;
-      if (c === 96) { i++; return; }
-      if (c === 36 && text.charCodeAt(i + 1) === 123) { templates.push(0); i += 2; return; }
-      i++;
-    }
-  };
   while (i < to) {
     const c = text.charCodeAt(i);
     if (c === 10) { line++; i++; continue; }
@@ -162,10 +151,10 @@ export function scanJavaScript(text: string, from = 0, to = text.length, line = 
       prevSig = 34; prevWord = '';
       continue;
     }
-    if (c === 96) { i++; skipTemplate(); prevSig = 34; prevWord = ''; continue; }
+    if (c === 96) { const from0 = i + 1; i = skipTemplate(text, from0, to, templates); line += newlinesIn(text, from0, i); prevSig = 34; prevWord = ''; continue; }
     if (c === 123 && templates.length) templates[templates.length - 1]!++;
     if (c === 125 && templates.length) {
-      if (templates[templates.length - 1] === 0) { templates.pop(); i++; skipTemplate(); prevSig = 34; prevWord = ''; continue; }
+      if (templates[templates.length - 1] === 0) { templates.pop(); const from0 = i + 1; i = skipTemplate(text, from0, to, templates); line += newlinesIn(text, from0, i); prevSig = 34; prevWord = ''; continue; }
       templates[templates.length - 1]!--;
     }
     if (c >= 48 && c <= 57) {
@@ -192,6 +181,27 @@ export function scanJavaScript(text: string, from = 0, to = text.length, line = 
     i++;
   }
   return out;
+}
+
+/**
+ * Skip template text from `i` (just after a backtick or a hole's closing brace) to the closing backtick, or
+ * into a `${` hole (pushing a brace depth), and return the offset reached.
+ */
+function skipTemplate(text: string, i: number, to: number, templates: number[]): number {
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c === 92) { i += 2; continue; }
+    if (c === 96) return i + 1;
+    if (c === 36 && text.charCodeAt(i + 1) === 123) { templates.push(0); return i + 2; }
+    i++;
+  }
+  return to;
+}
+
+function newlinesIn(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === 10) n++;
+  return n;
 }
 
 function skipRegex(text: string, i: number, to: number): number {

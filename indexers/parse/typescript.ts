@@ -64,21 +64,28 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
   /** Nested declarations inside a function body: functions and classes, not every local. */
   const walkBody = (body: Node | null, scope: Scope): void => {
     if (!body || body.type !== 'statement_block') return;
-    const visit = (node: Node): void => {
-      for (const child of node.namedChildren) {
-        switch (child.type) {
+    // A cursor visits the statements without creating a node object for each; only declarations become nodes.
+    const cursor = body.walk();
+    const visit = (): void => {
+      if (!cursor.gotoFirstChild()) return;
+      do {
+        const type = cursor.nodeType;
+        switch (type) {
           case 'function_declaration':
           case 'generator_function_declaration':
           case 'class_declaration':
-          case 'abstract_class_declaration':
-            statement(child, child, scope, false);
+          case 'abstract_class_declaration': {
+            const node = cursor.currentNode;
+            statement(node, node, scope, false);
             break;
+          }
           default:
-            if (NESTING.has(child.type)) visit(child);
+            if (NESTING.has(type)) visit();
         }
-      }
+      } while (cursor.gotoNextSibling());
+      cursor.gotoParent();
     };
-    visit(body);
+    visit();
   };
 
   const statement = (node: Node, outer: Node, scope: Scope, exported: boolean): void => {
@@ -393,28 +400,36 @@ function stringValue(node: Node): string {
   return t.length >= 2 ? t.slice(1, -1) : t;
 }
 
+/**
+ * An import statement, read from its text: `import D, * as NS from 'x'`, `import { a as b, type C } from 'x'`,
+ * `import 'x'`. Parsing the short statement text is much cheaper than visiting its nodes.
+ */
 function importStatement(node: Node, source: Node): ParsedImport {
   const names: string[] = [];
   const locals: string[] = [];
-  for (const clause of node.namedChildren) {
-    if (clause.type !== 'import_clause') continue;
-    for (const part of clause.namedChildren) {
-      if (part.type === 'identifier') {
-        names.push('default');
-        locals.push(part.text);
-      } else if (part.type === 'namespace_import') {
-        names.push('*');
-        locals.push(part.lastNamedChild?.text ?? '*');
-      } else if (part.type === 'named_imports') {
-        for (const spec of part.namedChildren) {
-          if (spec.type !== 'import_specifier') continue;
-          const n = spec.childForFieldName('name');
-          const alias = spec.childForFieldName('alias');
-          if (!n) continue;
-          names.push(n.type === 'string' ? stringValue(n) : n.text);
-          locals.push(alias?.text ?? n.text);
-        }
-      }
+  const text = node.text;
+  // `type` is a modifier unless it is the default import's own name (`import type from './type'`).
+  const clauseStart = /^import\s+(?:type\s+(?!from\b)(?=[\w${*]))?/.exec(text)?.[0].length ?? 6;
+  const clause = text.slice(clauseStart, source.startIndex - node.startIndex).replace(/\s*from\s*$/, '').trim();
+  let rest = clause;
+  const def = /^([A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*)\s*(?:,\s*|$)/.exec(rest);
+  if (def) {
+    names.push('default');
+    locals.push(def[1]!);
+    rest = rest.slice(def[0].length);
+  }
+  const ns = /^\*\s*as\s+([\w$\u0080-\uffff]+)/.exec(rest);
+  if (ns) {
+    names.push('*');
+    locals.push(ns[1]!);
+  } else if (rest.startsWith('{')) {
+    const close = rest.lastIndexOf('}');
+    for (const raw of rest.slice(1, close < 0 ? undefined : close).split(',')) {
+      const spec = /^(?:type\s+)?('[^']*'|"[^"]*"|\S+?)(?:\s+as\s+(\S+))?$/.exec(raw.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '').trim());
+      if (!spec) continue;
+      const name = spec[1]!.replace(/^['"]|['"]$/g, '');
+      names.push(name);
+      locals.push(spec[2] ?? name);
     }
   }
   return { source: stringValue(source), names, locals, line: lineOf(node), resolvedPath: null };

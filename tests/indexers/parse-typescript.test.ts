@@ -238,3 +238,49 @@ describe('parseFile for TSX and JavaScript', () => {
     ]);
   });
 });
+
+describe('import statements', () => {
+  it('reads every import form with imported and local names', () => {
+    const text = [
+      "import Def from './a';",
+      "import type { T1, T2 as Alias } from './b';",
+      "import Both, * as NS from './c';",
+      "import Mixed, { x as y, type Z } from './d';",
+      "import './side-effect.css';",
+      'import {',
+      '  one, // first',
+      '  two as second,',
+      "} from './e';",
+      "import type from './type';",
+      "import { 'string name' as sn } from './f';",
+      '',
+    ].join('\n');
+    const imports = parseFile('src/i.ts', text, 'typescript').imports.map((i) => [i.source, i.names, i.locals, i.line]);
+    expect(imports.slice(0, 5)).toEqual([
+      ['./a', ['default'], ['Def'], 1],
+      ['./b', ['T1', 'T2'], ['T1', 'Alias'], 2],
+      ['./c', ['default', '*'], ['Both', 'NS'], 3],
+      ['./d', ['default', 'x', 'Z'], ['Mixed', 'y', 'Z'], 4],
+      ['./side-effect.css', [], [], 5],
+    ]);
+    expect(imports[5]).toEqual(['./e', ['one', 'two'], ['one', 'second'], 6]);
+    expect(imports[6]).toEqual(['./type', ['default'], ['type'], 10]);
+    expect(imports[7]).toEqual(['./f', ['string name'], ['sn'], 11]);
+  });
+
+  it('counts lines through multi-line template literals', () => {
+    const text = [
+      'export function render(name: string) {',
+      '  const html = `<div>',
+      '    ${escape(name)}',
+      '    plain text(not a call)',
+      '  </div>`;',
+      '  return wrap(html);',
+      '}',
+      '',
+    ].join('\n');
+    const sym = parseFile('r.ts', text, 'typescript').symbols[0]!;
+    expect(sym.references).toEqual(['escape', 'wrap']);
+    expect(sym.referenceLines).toEqual([3, 6]);
+  });
+});
