@@ -42,8 +42,10 @@ export function confinePath(root: string, path: string): RepoPath {
     throw new EditError('path_invalid', `The path ${path} names the repository root, not a file.`, undefined, path);
   }
   const parts = rel.split('/');
-  if (parts.some((p) => PROTECTED.has(p))) {
-    throw new EditError('path_protected', `The path ${path} is inside ${parts.find((p) => PROTECTED.has(p))}/, which ragent never edits.`, undefined, path);
+  // Case-insensitive, for file systems where `.GIT` is `.git`.
+  const guarded = parts.find((p) => PROTECTED.has(p.toLowerCase()));
+  if (guarded) {
+    throw new EditError('path_protected', `The path ${path} is inside ${guarded}/, which ragent never edits.`, undefined, path);
   }
   // Every existing component must be a real directory (or, for the last, a real file) inside root.
   let cur = root;

@@ -69,7 +69,8 @@ export class EditSession {
 
   /** Work out an edit against the current files without writing anything. */
   plan(edit: Edit): PlannedEdit {
-    const where = confinePath(this.root, edit?.path);
+    if (!edit || typeof edit !== 'object') throw new EditError('path_invalid', 'An edit must be an object with a type and a path.');
+    const where = confinePath(this.root, edit.path);
     const before = this.readCurrent(where);
     let planned: PlannedEdit;
     switch (edit.type) {

@@ -29,7 +29,8 @@ const MAX_LISTED = 30;
  * brings its own (starts with a decorator, or with a comment). Code sent at another indentation (a method
  * sent flush left) is shifted to the definition's indentation.
  * @throws EditError `unsupported_language`, `symbol_not_found` (listing the file's symbols),
- *   `symbol_ambiguous` (listing each candidate's lines) or `empty_search` for empty code.
+ *   `symbol_ambiguous` (listing each candidate's lines, or when the definition shares a line with another)
+ *   or `empty_search` for empty code.
  */
 export function replaceSymbol(path: string, text: string, symbol: string, code: string): SymbolReplaceResult {
   const language = languageForPath(path);
@@ -45,7 +46,25 @@ export function replaceSymbol(path: string, text: string, symbol: string, code: 
   if (newLines.length === 0) {
     throw new EditError('empty_search', `The new code for ${symbol} is empty.`, 'to delete a definition, use edit_file with an empty replace', path);
   }
-  const sym = findSymbol(path, parseFile(path, text, language).symbols, symbol.trim());
+  const symbols = parseFile(path, text, language).symbols;
+  const sym = findSymbol(path, symbols, symbol.trim());
+  // Lines are replaced whole, so a definition sharing a line with another one cannot be replaced alone.
+  const neighbour = symbols.find(
+    (o) =>
+      o !== sym &&
+      !o.qualifiedName.startsWith(sym.qualifiedName + '.') &&
+      !sym.qualifiedName.startsWith(o.qualifiedName + '.') &&
+      o.startLine <= sym.endLine &&
+      o.endLine >= sym.startLine,
+  );
+  if (neighbour) {
+    throw new EditError(
+      'symbol_ambiguous',
+      `${sym.qualifiedName} shares lines ${Math.max(sym.startLine, neighbour.startLine)}-${Math.min(sym.endLine, neighbour.endLine)} of ${path} with ${neighbour.qualifiedName}, so it cannot be replaced on its own.`,
+      'use edit_file with a search block instead',
+      path,
+    );
+  }
   const lines = splitLines(text);
   const F = lines.map((l) => l.text);
   const end = sym.endLine - 1;

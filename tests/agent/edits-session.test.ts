@@ -119,6 +119,9 @@ describe('EditSession: path confinement', () => {
     expect(codeOf(sr('.git/config'))).toBe('path_protected');
     expect(codeOf(cf('.git/hooks/pre-commit'))).toBe('path_protected');
     expect(codeOf(sr('.ragent/meta.json'))).toBe('path_protected');
+    expect(codeOf(cf('.GIT/config'))).toBe('path_protected');
+    expect(codeOf(cf('sub/.git/HEAD'))).toBe('path_protected');
+    expect(codeOf(() => s.apply(null as never))).toBe('path_invalid');
     expect(codeOf(cf(''))).toBe('path_invalid');
     expect(codeOf(cf('.'))).toBe('path_invalid');
     expect(existsSync(join(r.root, '..', 'outside.ts'))).toBe(false);
@@ -265,6 +268,19 @@ describe('replace_symbol', () => {
     expect(err?.message).toContain('A.run (method, lines 2-2)');
     expect(err?.message).toContain('B.run (method, lines 5-5)');
     expect(codeOf(() => replaceSymbol('notes.md', '# x\n', 'x', 'y'))).toBe('unsupported_language');
+  });
+
+  it('refuses a definition that shares a line with another one, since lines are replaced whole', () => {
+    const src = 'export const a = () => 1, b = () => 2;\nexport function c() {\n  return 3;\n}\n';
+    let err: EditError | undefined;
+    try {
+      replaceSymbol('x.ts', src, 'a', 'export const a = () => 10;');
+    } catch (e) {
+      err = e as EditError;
+    }
+    expect(err?.code).toBe('symbol_ambiguous');
+    expect(err?.message).toMatch(/shares lines 1-1 of x.ts with b/);
+    expect(replaceSymbol('x.ts', src, 'c', 'export function c() {\n  return 30;\n}').text).toContain('return 30;');
   });
 });
 

@@ -104,6 +104,18 @@ describe('prepareCommand', () => {
     expect(p.executed).toBe('python3 -m pytest -q -rA --junitxml=/tmp/rep/pytest.xml tests/test_b.py');
   });
 
+  it('asks go for verbose output and selects packages by the test files’ directories', () => {
+    const r = repo({ 'go.mod': 'module x\n', 'calc/calc_test.go': '', 'calc/more_test.go': '', 'main_test.go': '' });
+    const cmd = detectTestCommand(r.root)!;
+    expect(prepareCommand(r.root, cmd, '/tmp/rep').executed).toBe('go test -v ./...');
+    expect(prepareCommand(r.root, cmd, '/tmp/rep', ['calc/calc_test.go', 'calc/more_test.go', 'main_test.go']).executed).toBe('go test -v ./calc .');
+  });
+
+  it('cannot select files for cargo, and says the whole suite runs', () => {
+    const p = prepareCommand(repo({}).root, { command: 'cargo test', runner: 'cargo', source: 's' }, '/tmp/rep', ['tests/a.rs']);
+    expect(p).toMatchObject({ executed: 'cargo test', only: null });
+  });
+
   it('runs commands it cannot rewrite exactly as given', () => {
     const r = repo({ 'package.json': pkg({ test: 'tsc && vitest run', pretest: 'lint' }) });
     for (const command of ['npm test', 'pytest | tee log', './run-tests.sh', 'make test']) {
