@@ -1,3 +1,5 @@
+// Selection (--limit, --shard, -k) and bounded concurrency. Nothing here is pass@k-specific: the repository-task
+// eval shards and runs its tasks the same way, with ResultsLog and checkRunIdentity (results.ts) for resuming.
 import { UsageError } from '../../src/errors.js';
 
 /** One slice of a run split across machines: the `index`-th (1-based) of `count`. */
