@@ -1,6 +1,7 @@
 /**
- * The SWE-bench paper's retrieval baseline: BM25 over whole files (code-tokenized), the files packed
- * whole in rank order until the next one does not fit.
+ * The SWE-bench paper's retrieval baseline: BM25 over whole source files (path and contents,
+ * code-tokenized; test files left out as that protocol does), the files packed whole in rank order
+ * until the next one does not fit.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,13 @@ export interface PackedRange {
 export interface BaselineContext {
   tokens: number;
   items: PackedRange[];
+}
+
+const TEST_PATH = /(^|\/)(tests?|testing|__tests__)\/|(^|\/)test_[^/]*$|[._-](test|spec)\.[a-z]+$/i;
+
+/** Whether the baseline considers a file: source code of the repository, tests left out. */
+export function baselineCandidate(path: string, language: string): boolean {
+  return language !== '' && language !== 'text' && !TEST_PATH.test(path);
 }
 
 /** BM25 ranking of whole files; keeps the files' texts for packing. */
@@ -39,7 +47,7 @@ export class Bm25Baseline {
         // A file that vanished ranks nowhere.
       }
       this.texts.push(text);
-      docs.push(codeTokens(text));
+      docs.push(codeTokens(`${p}\n${text}`));
     }
     this.index = new Bm25Index(docs);
   }

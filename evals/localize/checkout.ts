@@ -69,10 +69,13 @@ export async function exportTree(gitDir: string, repo: string, commit: string, c
   return dir;
 }
 
-/** Index an exported tree once, seeding from the newest indexed sibling tree of the same repository. */
+/**
+ * Bring an exported tree's index up to date (a no-op when it is; a rebuild when the index format
+ * changed). A tree never indexed starts from a copy of the newest indexed sibling tree of the same
+ * repository, so only the files that differ between the two commits are parsed.
+ */
 export async function indexTree(tree: string, config: RagentConfig, onProgress?: (p: IndexProgress) => void): Promise<void> {
   const marker = join(tree, '.ragent', 'localize-indexed');
-  if (existsSync(marker)) return;
   const own = join(tree, '.ragent');
   if (!existsSync(own)) {
     const seed = newestIndexedSibling(tree);

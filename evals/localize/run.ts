@@ -12,7 +12,7 @@ import { CancelledError } from '../../src/errors.js';
 import { LineCache, packRanking, rank } from '../../src/retrieval/index.js';
 import type { TokenCounter } from '../../src/util/tokens.js';
 import { selectItems, type Shard } from '../passk/select.js';
-import { Bm25Baseline } from './baseline.js';
+import { baselineCandidate, Bm25Baseline } from './baseline.js';
 import { exportTree, findRepository, hasCommit, indexTree } from './checkout.js';
 import { goldLocations, languageOf, LocalizeDatasetError, type LocalizeInstance } from './dataset.js';
 import { summarize, type LocalizeRow, type LocalizeSummary, type MethodResult } from './report.js';
@@ -141,7 +141,7 @@ async function runInstance(
 
       progress('baseline');
       t0 = performance.now();
-      const files = (await reader.allFiles()).filter((f) => !f.skipReason).map((f) => f.path).sort();
+      const files = (await reader.allFiles()).filter((f) => !f.skipReason && baselineCandidate(f.path, f.language)).map((f) => f.path).sort();
       const bm25 = new Bm25Baseline(tree, files);
       const order = bm25.rank(inst.problem_statement);
       const bm25Ranked = order.map((d) => bm25.path(d));

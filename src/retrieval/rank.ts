@@ -31,6 +31,8 @@ export interface RankOptions {
   /** Skip the vector signal (no embedding call). */
   noVector?: boolean;
   signal?: AbortSignal;
+  /** Reciprocal-rank constant of the fusion (default 20): smaller favours the top of each list more. */
+  rrfK?: number;
   /** Told when a signal could not run (say, the embedding server is down) and was left out. */
   onWarning?: (message: string) => void;
 }
@@ -73,17 +75,25 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
     }
   }
 
+  // What a file is (source, test, docs, vendored…) weighs in within each signal, so a list's places go
+  // to likely fixes before fusion counts them.
+  for (const l of lists) weighByPrior(c, l);
+
   // Graph propagation starts from what the direct signals agree on.
-  const direct = fuseChunks(c, lists, w);
+  const k = opts.rrfK ?? RRF_K;
+  const direct = fuseChunks(c, lists, w, k);
   const seeds = direct.order.slice(0, 20).map((id) => ({ id, score: direct.score[id]! }));
   if (w.graph > 0 && seeds.length) {
     lists.push({ signal: 'graph', level: 'chunk', items: personalizedPageRank(codeGraph(c), seeds) });
   }
-  const prelimFiles = fuseFiles(c, lists, w);
-  if (w.tests > 0) lists.push(testFiles(c, q, prelimFiles.order.map((id) => ({ id, score: prelimFiles.score[id]! }))));
+  const prelimFiles = fuseFiles(c, lists, w, k);
+  if (w.tests > 0) {
+    const ranked = prelimFiles.order.map((id) => ({ id, score: prelimFiles.score[id]! }));
+    lists.push(weighByPrior(c, testFiles(c, q, ranked)));
+  }
 
-  const chunks = fuseChunks(c, lists, w);
-  const files = fuseFiles(c, lists, w);
+  const chunks = fuseChunks(c, lists, w, k);
+  const files = fuseFiles(c, lists, w, k);
   const chunkScore = new Float64Array(c.chunks.length);
   for (let i = 0; i < c.chunks.length; i++) {
     const f = c.chunkFile[i]!;
@@ -112,6 +122,13 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   };
 }
 
+/** Scale a list's scores by each file's prior and re-sort it (in place). */
+function weighByPrior(c: Corpus, l: RankedList): RankedList {
+  const prior = (id: number): number => c.files[l.level === 'file' ? id : c.chunkFile[id]!]!.prior;
+  l.items = l.items.map((it) => ({ id: it.id, score: it.score * prior(it.id) })).sort((a, b) => b.score - a.score || a.id - b.id);
+  return l;
+}
+
 interface Fused {
   score: Float64Array;
   order: number[];
@@ -124,14 +141,14 @@ function mark(m: Map<number, Set<SignalName>>, id: number, s: SignalName): void 
   else m.set(id, new Set([s]));
 }
 
-function fuseChunks(c: Corpus, lists: RankedList[], w: SignalWeights): Fused {
+function fuseChunks(c: Corpus, lists: RankedList[], w: SignalWeights, k: number): Fused {
   const score = new Float64Array(c.chunks.length);
   const signals = new Map<number, Set<SignalName>>();
   for (const l of lists) {
     if (l.level !== 'chunk') continue;
     const weight = w[l.signal];
     l.items.forEach((it, r) => {
-      score[it.id]! += weight / (RRF_K + r + 1);
+      score[it.id]! += weight / (k + r + 1);
       mark(signals, it.id, l.signal);
     });
   }
@@ -139,7 +156,7 @@ function fuseChunks(c: Corpus, lists: RankedList[], w: SignalWeights): Fused {
 }
 
 /** File scores: file lists count as they are; chunk lists count by each file's best-ranked chunk. */
-function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights): Fused {
+function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights, k: number): Fused {
   const score = new Float64Array(c.files.length);
   const signals = new Map<number, Set<SignalName>>();
   for (const l of lists) {
@@ -156,7 +173,7 @@ function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights): Fused {
       }
     }
     items.forEach((it, r) => {
-      score[it.id]! += weight / (RRF_K + r + 1);
+      score[it.id]! += weight / (k + r + 1);
       mark(signals, it.id, l.signal);
     });
   }
