@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { redactor as defaultRedactor, type Redactor } from '../util/redact.js';
@@ -85,6 +85,9 @@ export class Transcript {
   static open(repoRoot: string, start: Omit<RunStart, 'id'> & { id?: string }, redactor: Redactor = defaultRedactor): Transcript {
     const dir = runsDir(repoRoot);
     mkdirSync(dir, { recursive: true });
+    // ragent's state stays out of the project's git status, whatever the project's own .gitignore says.
+    const ignore = join(repoRoot, '.ragent', '.gitignore');
+    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
     const id = start.id ?? newRunId();
     const t = new Transcript(id, dir, redactor);
     t.append({ kind: 'start', t: new Date().toISOString(), ...start, id });

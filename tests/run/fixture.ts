@@ -104,7 +104,7 @@ export function snapshot(root: string): Record<string, string> {
     }
   };
   walk(root);
-  out['<git status>'] = git(root, 'status', '--porcelain', '--untracked-files=all', '--', '.', ':(exclude).ragent');
+  out['<git status>'] = git(root, 'status', '--porcelain', '--untracked-files=all');
   out['<git index>'] = git(root, 'ls-files', '--stage');
   out['<git HEAD>'] = git(root, 'rev-parse', 'HEAD', '--abbrev-ref', 'HEAD');
   return out;
