@@ -136,16 +136,22 @@ function baseBranch(payload: Record<string, unknown>, repo: string): string {
  * on the command line.
  */
 export function pushBranch(repo: string, branch: string, token: string, apiUrl: string): void {
-  const config: Record<string, string> = {};
   const remote = runGit(repo, ['remote', 'get-url', 'origin']).trim();
-  if (/^https:\/\//.test(remote) && token && !hasAuthHeader(repo)) {
-    const host = new URL(remote).host;
-    const apiHost = new URL(apiUrl).host.replace(/^api\./, '');
-    if (host === apiHost || host === new URL(apiUrl).host) {
-      config[`http.https://${host}/.extraheader`] = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
-    }
-  }
+  const config = pushAuthConfig(remote, token, apiUrl, hasAuthHeader(repo));
   runGit(repo, ['push', '--force', '--quiet', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { config });
+}
+
+/**
+ * The git configuration a push needs: none when the remote is not the GitHub the token belongs to, or when the
+ * checkout already left credentials; otherwise the token as a basic-auth header for that host only.
+ */
+export function pushAuthConfig(remote: string, token: string, apiUrl: string, checkoutHasCredentials: boolean): Record<string, string> {
+  if (!token || checkoutHasCredentials || !/^https:\/\//.test(remote)) return {};
+  const host = new URL(remote).host;
+  const api = new URL(apiUrl).host;
+  // api.github.com serves github.com; a GitHub Enterprise server serves its API from its own host.
+  if (host !== api && host !== api.replace(/^api\./, '')) return {};
+  return { [`http.https://${host}/.extraheader`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` };
 }
 
 function hasAuthHeader(repo: string): boolean {

@@ -29,3 +29,17 @@ describe('the CI edit policy', () => {
     expect(await approve(edit('package.json'))).toBe(true);
   });
 });
+
+describe('push credentials', () => {
+  it('sends the token only to the GitHub it belongs to, only when the checkout left none, and never in the URL', async () => {
+    const { pushAuthConfig } = await import('../../src/ci/bot.js');
+    const token = 'ghs_pushToken123456';
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+    expect(pushAuthConfig('https://github.com/acme/app.git', token, 'https://api.github.com', false)).toEqual({ 'http.https://github.com/.extraheader': header });
+    expect(pushAuthConfig('https://ghe.corp/acme/app.git', token, 'https://ghe.corp/api/v3', false)).toEqual({ 'http.https://ghe.corp/.extraheader': header });
+    expect(pushAuthConfig('https://github.com/acme/app.git', token, 'https://api.github.com', true)).toEqual({});
+    expect(pushAuthConfig('https://evil.example/acme/app.git', token, 'https://api.github.com', false)).toEqual({});
+    expect(pushAuthConfig('/tmp/origin.git', token, 'https://api.github.com', false)).toEqual({});
+    expect(pushAuthConfig('git@github.com:acme/app.git', token, 'https://api.github.com', false)).toEqual({});
+  });
+});
