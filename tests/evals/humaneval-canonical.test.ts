@@ -1,16 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runEvalCli } from './passk-helpers.js';
+import { runEvalCli, tempDir } from './passk-helpers.js';
 
 const root = resolve(__dirname, '..', '..');
 const DATASET = join(root, '..', 'shared', 'datasets', 'humaneval', 'HumanEval.jsonl.gz');
 
 describe('HumanEval canonical solutions', () => {
   it('all 164 pass through `ragent eval humaneval --samples` (pass@1 = 1), and a re-run resumes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ragent-humaneval-canon-'));
+    const dir = tempDir('ragent-humaneval-canon-');
     const rows = gunzipSync(readFileSync(DATASET)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { task_id: string; canonical_solution: string });
     expect(rows).toHaveLength(164);
     // A 30 s cap per sample: generous (the slowest canonical solution needs well under a second alone) so a busy machine cannot fail it.

@@ -1,10 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, type HumanEvalProblem } from '../../evals/passk/dataset.js';
 import { ResultsMismatchError } from '../../evals/passk/errors.js';
 import { runPassK, type PassKOptions, type SampleRecord } from '../../evals/passk/run.js';
+import { tempDir } from './passk-helpers.js';
 
 const DATASET = join(__dirname, '..', '..', '..', 'shared', 'datasets', 'humaneval', 'HumanEval.jsonl.gz');
 const TIMEOUT_MS = 2000;
@@ -37,7 +37,7 @@ const expected = [
 ];
 
 function setup(): { dir: string; samples: string; opts: PassKOptions } {
-  const dir = mkdtempSync(join(tmpdir(), 'ragent-humaneval-'));
+  const dir = tempDir('ragent-humaneval-');
   const samples = join(dir, 'samples.jsonl');
   writeFileSync(samples, cases.map((c) => JSON.stringify({ task_id: `HumanEval/${c.task}`, ...c.sample })).join('\n') + '\n');
   const opts: PassKOptions = {

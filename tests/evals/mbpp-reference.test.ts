@@ -1,15 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runEvalCli } from './passk-helpers.js';
+import { runEvalCli, tempDir } from './passk-helpers.js';
 
 const root = resolve(__dirname, '..', '..');
 const DATASET = join(root, '..', 'shared', 'datasets', 'mbpp', 'mbpp.jsonl');
 
 describe('MBPP reference solutions', () => {
   it('all 974 pass through `ragent eval mbpp --samples` (pass@1 = 1)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ragent-mbpp-ref-'));
+    const dir = tempDir('ragent-mbpp-ref-');
     const rows = readFileSync(DATASET, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { task_id: number; code: string });
     expect(rows).toHaveLength(974);
     // A 30 s cap per sample: the slowest reference solution needs about 2 s alone, far more on a busy machine.
@@ -28,7 +27,7 @@ describe('MBPP reference solutions', () => {
   }, 300_000);
 
   it('scores a split and a shard of it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ragent-mbpp-split-'));
+    const dir = tempDir('ragent-mbpp-split-');
     const rows = readFileSync(DATASET, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { task_id: number; code: string });
     const samples = join(dir, 'reference.jsonl');
     writeFileSync(samples, rows.map((r) => JSON.stringify({ task_id: `Mbpp/${r.task_id}`, completion: r.task_id % 2 ? r.code : 'def nothing(): pass' })).join('\n') + '\n');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -31,6 +31,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  rmSync(repo, { recursive: true, force: true });
   await server?.close();
   server = undefined;
   for (const [k, v] of Object.entries(savedEnv)) if (v === undefined) delete process.env[k];

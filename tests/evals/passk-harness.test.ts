@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -14,11 +13,12 @@ import { checkRunIdentity, ResultsLog } from '../../evals/passk/results.js';
 import type { PassKSummary } from '../../evals/passk/run.js';
 import { forEachLimited, parseKs, parseShard, selectItems } from '../../evals/passk/select.js';
 import { UsageError } from '../../src/errors.js';
+import { tempDir } from './passk-helpers.js';
 
 const shared = join(__dirname, '..', '..', '..', 'shared', 'datasets');
 const HUMANEVAL = join(shared, 'humaneval', 'HumanEval.jsonl.gz');
 const MBPP = join(shared, 'mbpp', 'mbpp.jsonl');
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'ragent-passk-test-'));
+const tmp = (): string => tempDir('ragent-passk-test-');
 
 const he: HumanEvalProblem = {
   benchmark: 'humaneval',

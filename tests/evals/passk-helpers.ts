@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { onTestFinished } from 'vitest';
 import { formatError, RagentError } from '../../src/errors.js';
 import { registerEvalPassK } from '../../src/cli/commands/eval-passk.js';
 
@@ -29,4 +33,11 @@ export async function runEvalCli(args: string[]): Promise<{ code: number; stdout
     process.stderr.write = realErr;
   }
   return { code, stdout, stderr };
+}
+
+/** A fresh temp directory, removed when the current test finishes. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

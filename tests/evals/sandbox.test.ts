@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SandboxError } from '../../evals/passk/errors.js';
 import { createSandbox, resolvePython, type Sandbox } from '../../evals/passk/sandbox.js';
+import { tempDir } from './passk-helpers.js';
 
 const TIMEOUT_MS = 1500;
 let sandbox: Sandbox;
@@ -96,7 +97,7 @@ describe('sample sandbox', () => {
   it('falls back to running with network, and says so, where unshare is unavailable', async () => {
     const { executable } = await resolvePython();
     // A PATH without unshare, and an interpreter path of its own so the probe is not answered from cache.
-    const bin = mkdtempSync(join(tmpdir(), 'ragent-passk-bin-'));
+    const bin = tempDir('ragent-passk-bin-');
     symlinkSync(executable, join(bin, 'python3'));
     const savedPath = process.env.PATH;
     process.env.PATH = bin;
@@ -111,7 +112,7 @@ describe('sample sandbox', () => {
   });
 
   it('refuses an interpreter older than 3.8', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'ragent-passk-bin-'));
+    const bin = tempDir('ragent-passk-bin-');
     const old = join(bin, 'python3');
     // Stands in for an old interpreter: answers the start-up query the way Python 3.6 would.
     writeFileSync(old, '#!/bin/sh\necho \'["/usr/bin/python3.6", ["/usr/lib/python3.6"], [3, 6]]\'\n', { mode: 0o755 });
