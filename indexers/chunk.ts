@@ -111,7 +111,7 @@ interface Emitted extends Piece {
 }
 
 function makeEmitter(parsed: ParsedFile, fileHash: string, out: ChunkRecord[]): (e: Emitted) => void {
-  const pathTokens = codeTokens(parsed.path);
+  const pathTokens = codeTokens(parsed.path).join(' ');
   return (e) => {
     if (e.code.trim() === '') return;
     const signature = e.signature ?? '';
@@ -121,10 +121,10 @@ function makeEmitter(parsed: ParsedFile, fileHash: string, out: ChunkRecord[]): 
     else if (e.qualifiedName) head.push(`${e.kind} ${e.qualifiedName}${e.partLabel ? ` (${e.partLabel})` : ''}`);
     if (signature) head.push(signature);
     if (doc) head.push(doc);
-    const tokens = cachedCodeTokens(e.code);
+    const tokens = [cachedCodeTokens(e.code)];
     // A JSDoc comment sits above the symbol's first line, outside its code: search it too.
-    if (doc && !e.code.includes(doc.split('\n', 1)[0]!)) tokens.push(...codeTokens(doc));
-    tokens.push(...pathTokens);
+    if (doc && !e.code.includes(doc.split('\n', 1)[0]!)) tokens.push(cachedCodeTokens(doc));
+    tokens.push(pathTokens);
     out.push({
       id: chunkId(parsed.path, e.qualifiedName, e.part, fileHash),
       path: parsed.path,
@@ -139,29 +139,29 @@ function makeEmitter(parsed: ParsedFile, fileHash: string, out: ChunkRecord[]): 
       endLine: e.end,
       parent: e.parent ?? '',
       text: `${head.join('\n')}\n\n${e.code}`,
-      tokens: tokens.join(' '),
+      tokens: tokens.filter(Boolean).join(' '),
     });
   };
 }
 
-const tokenCache = new Map<string, string[]>();
+const tokenCache = new Map<string, string>();
 
 /**
- * `codeTokens(code)`, computed per distinct identifier: identifiers repeat so much across a repository that
- * splitting each once makes chunking several times faster. The cache is bounded by clearing it.
+ * `codeTokens(code).join(' ')`, computed per distinct identifier: identifiers repeat so much across a
+ * repository that splitting each once makes chunking several times faster. The cache is bounded by clearing it.
  */
-function cachedCodeTokens(code: string): string[] {
+function cachedCodeTokens(code: string): string {
   const out: string[] = [];
   for (const id of identifiersIn(code)) {
     let toks = tokenCache.get(id);
-    if (!toks) {
+    if (toks === undefined) {
       if (tokenCache.size > 200_000) tokenCache.clear();
-      toks = codeTokens(id);
+      toks = codeTokens(id).join(' ');
       tokenCache.set(id, toks);
     }
-    for (const t of toks) out.push(t);
+    if (toks) out.push(toks);
   }
-  return out;
+  return out.join(' ');
 }
 
 /** Stable chunk id: the same path, symbol, part and content always give the same id. */
