@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { indexDir } from '../../indexers/store/location.js';
@@ -155,9 +155,21 @@ export function copyIndex(repo: string, worktreeRoot: string): boolean {
   for (const name of ['calibration.json']) {
     if (existsSync(join(repo, '.ragent', name))) cpSync(join(repo, '.ragent', name), join(to, name));
   }
-  if (!existsSync(indexDir(repo))) return false;
+  if (!existsSync(indexDir(repo)) || indexBeingWritten(repo)) return false;
   cpSync(indexDir(repo), indexDir(worktreeRoot), { recursive: true });
   return true;
+}
+
+/** True while a live `ragent index` holds the repository's index lock: a copy taken now could be torn. */
+function indexBeingWritten(repo: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(join(repo, '.ragent', 'index.lock'), 'utf8'), 10);
+    if (!Number.isFinite(pid)) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

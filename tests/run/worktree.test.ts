@@ -99,6 +99,11 @@ describe('worktree', () => {
       expect(existsSync(join(wt.root, '.ragent/calibration.json'))).toBe(true);
       expect(existsSync(join(wt.root, '.ragent/runs'))).toBe(false);
       expect(git(wt.root, 'status', '--porcelain').trim()).toBe('');
+      // While a live process holds the index lock, the index is not copied (it could be half written).
+      repo.write('.ragent/index.lock', String(process.pid));
+      expect(copyIndex(repo.root, wt.root)).toBe(false);
+      repo.write('.ragent/index.lock', '999999999');
+      expect(copyIndex(repo.root, wt.root)).toBe(true);
     } finally {
       removeWorktree(repo.root, wt);
     }
