@@ -58,9 +58,7 @@ export function pullBody(report: RunReport, issue: { number: number; title: stri
         .join('\n')
     : '';
   return template('pull-request', {
-    status: draft
-      ? '> [!WARNING]\n> The tests do **not** pass with this change. This draft is ragent\'s best attempt, kept for review.'
-      : '> [!NOTE]\n> The tests pass with this change.',
+    status: template(draft ? 'pull-status-draft' : 'pull-status-ready', {}).trim(),
     issue: String(issue.number),
     title: issue.title,
     summary: report.summary.trim() || '(the model gave no summary)',
