@@ -38,6 +38,7 @@ export interface SandboxLimits {
   fileBytes: number;
 }
 
+/** Limits a sample runs under unless told otherwise: generous for reference solutions, cheap for runaways. */
 export const DEFAULT_LIMITS: SandboxLimits = {
   timeoutMs: 10_000,
   memoryMb: 1024,
