@@ -11,6 +11,7 @@ import { closeAgentDeps, createAgentDeps } from '../../agent/wire.js';
 import { configSchema, type RagentConfig } from '../../src/config/schema.js';
 import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
 import { startScriptedOllama, type ScriptedModel, type ScriptedOllama, type ScriptedRequest, type Turn, type TurnSpec } from '../helpers/scripted-ollama.js';
+import { startScriptedOpenAI } from '../helpers/scripted-openai.js';
 
 export const MODEL = 'qwen2.5-coder:7b';
 
@@ -77,6 +78,8 @@ export interface RunOptions {
   approve?: ApproveEdit;
   signal?: AbortSignal;
   index?: 'update' | 'none';
+  /** Serve the script as an OpenAI-compatible server (model id: MODEL) instead of Ollama. */
+  provider?: 'ollama' | 'openai';
   /** Host to use instead of the scripted server's (for "server down"). */
   host?: string;
   /** Called with the fixture repository before the run starts. */
@@ -95,9 +98,13 @@ function merge(a: Record<string, any>, b: Record<string, any>): Record<string, a
 export async function runE2E(opts: RunOptions): Promise<Run> {
   const repo = makeRepo(opts.files ?? DURATION_REPO);
   opts.onRepo?.(repo);
-  const server = await startScriptedOllama({ models: opts.models ?? [{ name: MODEL, contextLength: 32_768 }], script: opts.script });
+  const openai = opts.provider === 'openai';
+  const server: ScriptedOllama = openai
+    ? await startScriptedOpenAI({ models: [{ id: MODEL, contextLength: 32_768 }], script: opts.script })
+    : await startScriptedOllama({ models: opts.models ?? [{ name: MODEL, contextLength: 32_768 }], script: opts.script });
+  const where = openai ? { provider: 'openai', baseUrl: server.url } : { host: opts.host ?? server.url };
   const config = configSchema.parse(
-    merge({ model: { name: MODEL, host: opts.host ?? server.url, retries: 0, requestTimeoutMs: 20_000 }, agent: { testTimeoutSec: 60 } }, opts.config ?? {}),
+    merge({ model: { name: MODEL, ...where, retries: 0, requestTimeoutMs: 20_000 }, agent: { testTimeoutSec: 60 } }, opts.config ?? {}),
   );
   const deps = await createAgentDeps(repo.root, config, {
     index: opts.index ?? 'update',

@@ -71,6 +71,18 @@ describe('the planner loop', () => {
     expect(run.result.patch).toContain(`-${BUG}\n+${RIGHT}\n`);
   });
 
+  it('runs the same loop against an OpenAI-compatible server', async () => {
+    run = await runE2E({
+      provider: 'openai',
+      index: 'none',
+      script: [call('edit_file', { path: 'src/duration.js', search: BUG, replace: RIGHT }), call('run_tests', {}), call('finish', { summary: 'fixed' })],
+    });
+    expect(run.events[0]).toMatchObject({ type: 'start', protocol: 'native', numCtx: 32_768 });
+    expect(run.server.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(3);
+    expect(run.result).toMatchObject({ outcome: 'verified', iterations: 1, summary: 'fixed' });
+    expect(run.result.tokens.prompt).toBeGreaterThan(0);
+  });
+
   it('stops when the token budget is spent', async () => {
     run = await runE2E({ index: 'none', config: { agent: { maxTokens: 50 } }, script: [call('read_file', { path: 'README.md' })] });
     expect(run.result).toMatchObject({ outcome: 'no_change', summary: 'Stopped: the token budget (agent.maxTokens = 50) is spent.' });
