@@ -95,6 +95,14 @@ export class EditSession {
             where.rel,
           );
         }
+        for (let dir = dirname(where.abs); dir.length > this.root.length; dir = dirname(dir)) {
+          if (!existsSync(dir)) continue;
+          if (!lstatSync(dir).isDirectory()) {
+            const rel = dir.slice(this.root.length + 1);
+            throw new EditError('not_a_file', `${rel} is a file, so ${where.rel} cannot be created under it.`, 'choose another path', where.rel);
+          }
+          break;
+        }
         let content = String(edit.content ?? '');
         if (content !== '' && !content.endsWith('\n')) content += '\n';
         const lines = content === '' ? 0 : content.split('\n').length - 1;

@@ -74,6 +74,7 @@ describe('EditSession: writing', () => {
     expect(codeOf(() => s.apply({ type: 'create_file', path: 'a.ts', content: 'x' }))).toBe('exists');
     expect(codeOf(() => s.apply({ type: 'search_replace', path: 'missing.ts', search: 'a', replace: 'b' }))).toBe('not_found');
     expect(codeOf(() => s.apply({ type: 'search_replace', path: 'src', search: 'a', replace: 'b' }))).toBe('not_a_file');
+    expect(codeOf(() => s.apply({ type: 'create_file', path: 'a.ts/inner.ts', content: 'x' }))).toBe('not_a_file');
   });
 
   it('undoes edits one by one, restoring exact bytes and removing created files and directories', () => {
