@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { UsageError } from '../../src/errors.js';
 import { ResultsMismatchError } from './errors.js';
 
 /**
@@ -45,7 +46,11 @@ export class ResultsLog<T extends object> {
  * or temperature) would silently mix two experiments, so it is refused.
  */
 export function checkRunIdentity(file: string, identity: Record<string, unknown>): void {
-  mkdirSync(dirname(file), { recursive: true });
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (err) {
+    throw new UsageError(`cannot create the results folder ${dirname(file)}: ${(err as Error).message}`, 'pass --out with a folder you can write to');
+  }
   if (existsSync(file)) {
     let saved: Record<string, unknown>;
     try {

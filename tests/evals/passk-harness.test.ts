@@ -232,6 +232,9 @@ describe('results log', () => {
     expect(() => checkRunIdentity(file, { model: 'a', temperature: 0 })).not.toThrow();
     expect(() => checkRunIdentity(file, { model: 'b', temperature: 0 })).toThrow(ResultsMismatchError);
     expect(() => checkRunIdentity(file, { model: 'a', temperature: 0, extra: 1 })).toThrow(/extra/);
+    const notADir = join(tmp(), 'file');
+    writeFileSync(notADir, '');
+    expect(() => checkRunIdentity(join(notADir, 'run.json'), {})).toThrow(/cannot create the results folder/);
   });
 });
 
