@@ -7,13 +7,13 @@ import { availableParallelism } from 'node:os';
 import type { RagentConfig } from '../src/config/schema.js';
 import { createEmbedder, embedderName } from './embed/index.js';
 import { resolveImports } from './imports.js';
-import { fileFingerprint, listRepositoryFiles, readRepositoryFile, type ScanOptions } from './scan.js';
+import { fileFingerprint, listRepositoryFiles, quickStat, readRepositoryFile, type ScanOptions } from './scan.js';
 import { IndexWriter, type FileUpdate, type StoredFile } from './store/index.js';
 import { importsFromColumn } from './store/schema.js';
 import { readStoredState } from './store/status.js';
 import type { Embedder, FileRecord, IndexProgress, IndexStats, ParsedFile, ParsedImport, SkipReason } from './types.js';
 import { analysePool, type AnalysePool } from './workers/pool.js';
-import type { AnalyseContext, FileResult } from './workers/analyse.js';
+import { trustedMtime, type AnalyseContext, type FileResult } from './workers/analyse.js';
 
 export interface IndexOptions {
   /** Rebuild from scratch instead of updating. */
@@ -35,6 +35,13 @@ function scanOptions(config: RagentConfig): ScanOptions {
 function workerCount(config: RagentConfig, files: number): number {
   if (config.index.workers > 0) return config.index.workers;
   return files >= MIN_FILES_FOR_WORKERS ? Math.min(availableParallelism(), 4) : 0;
+}
+
+/** True when `row` can be trusted without reading the file: same size and modification time as recorded. */
+function isUnchangedByStat(root: string, row: StoredFile): boolean {
+  if (row.mtimeMs <= 0) return false;
+  const st = quickStat(root, row.path);
+  return st !== null && st.size === row.size && st.mtimeMs === row.mtimeMs;
 }
 
 function sameResolution(a: ParsedImport[], b: ParsedImport[]): boolean {
@@ -101,17 +108,28 @@ export async function indexRepository(
     const listing = listRepositoryFiles(root, scan);
     const stored = writer.fresh ? new Map<string, StoredFile>() : await writer.storedFiles(false);
 
-    // Scan: hash every file to find what changed; changed files are read again, with their text, below.
+    // Scan: find what changed. A file with the size and time its row recorded is trusted; any other is hashed.
+    // Changed files are read again, with their text, below.
     const current = new Map<string, FileRecord>();
     const work: string[] = [];
     const unchanged: string[] = [];
+    const retimed: StoredFile[] = [];
     listing.paths.forEach((path, i) => {
-      const read = readRepositoryFile(root, path, scan);
-      if (read) {
-        current.set(path, read.record);
-        const old = stored.get(path);
-        if (old && fileFingerprint(old) === fileFingerprint(read.record)) unchanged.push(path);
-        else work.push(path);
+      const old = stored.get(path);
+      if (old && isUnchangedByStat(root, old)) {
+        current.set(path, old);
+        unchanged.push(path);
+      } else {
+        const read = readRepositoryFile(root, path, scan);
+        if (read) {
+          current.set(path, read.record);
+          if (old && fileFingerprint(old) === fileFingerprint(read.record)) {
+            unchanged.push(path);
+            // Same content, new time (a checkout, a touch): record the time so the next run need not hash it.
+            const mtimeMs = trustedMtime(read.mtimeMs);
+            if (mtimeMs !== old.mtimeMs) retimed.push({ ...old, mtimeMs });
+          } else work.push(path);
+        }
       }
       if (i % 64 === 0 || i === listing.paths.length - 1) onProgress({ phase: 'scan', done: i + 1, total: listing.paths.length });
     });
@@ -169,6 +187,8 @@ export async function indexRepository(
     }
     for (const p of vanished) current.delete(p);
     await writer.remove(removed.concat(vanished));
+    const redone = new Set(work);
+    await writer.retime(retimed.filter((r) => current.has(r.path) && !redone.has(r.path)));
 
     onProgress({ phase: 'optimize', done: 0, total: 1 });
     await writer.finish();
@@ -214,10 +234,14 @@ export async function indexStatus(root: string, config: RagentConfig): Promise<I
   const changed: string[] = [];
   const seen = new Set<string>();
   for (const path of listing.paths) {
+    const old = state.files.get(path);
+    if (old && isUnchangedByStat(root, old)) {
+      seen.add(path);
+      continue;
+    }
     const read = readRepositoryFile(root, path, scan);
     if (!read) continue;
     seen.add(path);
-    const old = state.files.get(path);
     if (!old) added.push(path);
     else if (fileFingerprint(old) !== fileFingerprint(read.record)) changed.push(path);
   }

@@ -31,6 +31,14 @@ export interface ReadResult {
   record: FileRecord;
   /** Decoded text, or null when the file is skipped. */
   text: string | null;
+  /** Modification time of what was read, or -1 when unknown (links out of the repository, unreadable files). */
+  mtimeMs: number;
+}
+
+/** Size and modification time of a file (following links), or null when it cannot be stat'ed. */
+export function quickStat(root: string, path: string): { size: number; mtimeMs: number } | null {
+  const st = statSync(join(root, path), { throwIfNoEntry: false });
+  return st && st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
 }
 
 /** Folders that hold dependencies, build output or caches rather than the project's own code. */
@@ -184,8 +192,8 @@ export function decodeUtf8(bytes: Uint8Array): { text: string; lossy: boolean } 
   }
 }
 
-function skippedRecord(path: string, size: number, reason: SkipReason, hash = ''): ReadResult {
-  return { record: { path, hash, language: '', size, skipReason: reason, lossyUtf8: false }, text: null };
+function skippedRecord(path: string, size: number, reason: SkipReason, hash = '', mtimeMs = -1): ReadResult {
+  return { record: { path, hash, language: '', size, skipReason: reason, lossyUtf8: false }, text: null, mtimeMs };
 }
 
 /** True when the real location of `abs` stays inside `root` (and resolves at all: a link loop does not). */
@@ -220,11 +228,14 @@ export function readRepositoryFile(root: string, path: string, options: ScanOpti
   if (GENERATED_FILE.test(path)) return skippedRecord(path, lst.size, 'minified');
   let bytes: Buffer;
   let size: number;
+  let mtimeMs: number;
   try {
     const fd = openSync(abs, 'r');
     try {
-      size = fstatSync(fd).size;
-      if (size > options.maxFileBytes) return skippedRecord(path, size, 'huge');
+      const st = fstatSync(fd);
+      size = st.size;
+      mtimeMs = st.mtimeMs;
+      if (size > options.maxFileBytes) return skippedRecord(path, size, 'huge', '', mtimeMs);
       bytes = Buffer.allocUnsafe(size);
       let read = 0;
       while (read < size) {
@@ -241,10 +252,10 @@ export function readRepositoryFile(root: string, path: string, options: ScanOpti
     return skippedRecord(path, lst.size, 'unreadable');
   }
   const hash = gitBlobId(bytes);
-  if (bytes.subarray(0, BINARY_PROBE_BYTES).includes(0)) return skippedRecord(path, bytes.length, 'binary', hash);
+  if (bytes.subarray(0, BINARY_PROBE_BYTES).includes(0)) return skippedRecord(path, bytes.length, 'binary', hash, mtimeMs);
   const { text, lossy } = decodeUtf8(bytes);
-  if (longestLineExceeds(text, options.maxLineLength)) return skippedRecord(path, bytes.length, 'minified', hash);
-  return { record: { path, hash, language: '', size: bytes.length, skipReason: '', lossyUtf8: lossy }, text };
+  if (longestLineExceeds(text, options.maxLineLength)) return skippedRecord(path, bytes.length, 'minified', hash, mtimeMs);
+  return { record: { path, hash, language: '', size: bytes.length, skipReason: '', lossyUtf8: lossy }, text, mtimeMs };
 }
 
 /**

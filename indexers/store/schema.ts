@@ -26,7 +26,7 @@ import type { ChunkRecord, EdgeRecord, FileRecord, ParsedImport } from '../types
  * Bumped whenever a table's columns or the meaning of a column change. An index with another version is
  * rebuilt from scratch, never read.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const TABLES = { files: 'files', chunks: 'chunks', edges: 'edges', meta: 'meta' } as const;
 
@@ -36,6 +36,11 @@ export interface StoredFile extends FileRecord {
   imports: string;
   /** Symbols parsed from the file. */
   symbols: number;
+  /**
+   * Modification time when the file was read; a later run that finds the same size and time trusts the row
+   * without reading the file again. -1 when it must be re-read (it changed around the time it was read).
+   */
+  mtimeMs: number;
 }
 
 /** A chunk row as written: the record and its embedding. */
@@ -55,6 +60,7 @@ export const filesSchema = new Schema([
   new Field('lossyUtf8', new Bool(), false),
   str('imports'),
   int('symbols'),
+  new Field('mtimeMs', new Float64(), false),
 ]);
 
 /** Columns of the chunks table other than the vector, in the order of `ChunkRecord`. */

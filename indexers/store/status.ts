@@ -1,14 +1,15 @@
 /** Reading what an index holds without opening it for writing (for `ragent index --status`). */
 import { existsSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
-import type { FileRecord } from '../types.js';
+import type { StoredFile } from './schema.js';
 import { indexDir, readMeta } from './location.js';
 import { fileFromRow, SCHEMA_VERSION, TABLES } from './schema.js';
 
 export interface StoredState {
   /** Why the next run rebuilds everything, '' when it only updates. */
   rebuild: '' | 'missing' | 'schema' | 'embedder';
-  files: Map<string, FileRecord>;
+  /** Stored rows (without their imports). */
+  files: Map<string, StoredFile>;
   updatedAt: string;
 }
 
@@ -17,7 +18,7 @@ export interface StoredState {
  * it is not known without asking a server).
  */
 export async function readStoredState(root: string, embedder: string, dimensions?: number): Promise<StoredState> {
-  const files = new Map<string, FileRecord>();
+  const files = new Map<string, StoredFile>();
   const dir = indexDir(root);
   if (!existsSync(dir)) return { rebuild: 'missing', files, updatedAt: '' };
   const db = await lancedb.connect(dir);
@@ -30,8 +31,8 @@ export async function readStoredState(root: string, embedder: string, dimensions
     }
     const table = await db.openTable(TABLES.files);
     try {
-      const rows = await table.query().select(['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8']).toArray();
-      for (const r of rows) files.set(String(r.path), fileFromRow(r));
+      const rows = await table.query().select(['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8', 'symbols', 'mtimeMs']).toArray();
+      for (const r of rows) files.set(String(r.path), { ...fileFromRow(r), imports: '[]', symbols: Number(r.symbols), mtimeMs: Number(r.mtimeMs) });
     } finally {
       table.close();
     }

@@ -29,6 +29,16 @@ import { indexDir, readMeta, ragentDir } from './location.js';
  */
 export const VECTOR_INDEX_MIN_ROWS = 100_000;
 
+/**
+ * Compacting rewrites a table's data, which on a large table costs far more than a small update. Tables up
+ * to this many rows are optimized on every run; larger ones once a run changed more than
+ * `REWRITE_FRACTION` of their rows or `MAX_VERSIONS` versions have piled up (rows added since are searched
+ * without the index until then, which LanceDB does transparently).
+ */
+const OPTIMIZE_ALWAYS_ROWS = 20_000;
+const REWRITE_FRACTION = 0.05;
+const MAX_VERSIONS = 48;
+
 /** Paths per delete statement; keeps SQL filters a reasonable size. */
 const DELETE_BATCH = 500;
 
@@ -44,6 +54,21 @@ const ftsConfig = (): lancedb.Index =>
     withPosition: false,
     maxTokenLength: 64,
   });
+
+/** Optimize `table` when the policy above says it is worth it; `written` is the rows changed this run. */
+async function tidy(table: lancedb.Table, written: number): Promise<void> {
+  const versions = (await table.listVersions()).length;
+  if (versions <= 1) return;
+  const rows = await table.countRows();
+  const small = rows <= OPTIMIZE_ALWAYS_ROWS;
+  if (!small && written <= rows * REWRITE_FRACTION && versions < MAX_VERSIONS) return;
+  // Only this process writes (it holds the lock), so files of unfinished transactions cannot exist.
+  const cleanup = () => ({ cleanupOlderThan: new Date(), deleteUnverified: true });
+  await table.optimize(cleanup());
+  // Optimizing indexes commits one more version after the cleanup step; on a small table a second pass
+  // (cheap there) removes the version it superseded. A large table keeps it until its next optimize.
+  if (small && (await table.listVersions()).length > 1) await table.optimize(cleanup());
+}
 
 /** Another `ragent index` is writing this index. */
 export class IndexLockedError extends IndexError {}
@@ -95,6 +120,8 @@ export class IndexWriter {
   /** True when the tables were created empty by this run: nothing needs deleting before inserts. */
   readonly fresh: boolean;
   private closed = false;
+  /** Rows added or deleted per table in this run, to decide whether compacting is worth its cost. */
+  private readonly written = { chunks: 0, edges: 0, files: 0 };
 
   private constructor(
     readonly root: string,
@@ -158,7 +185,7 @@ export class IndexWriter {
 
   /** Every stored files-table row, keyed by path. `withImports` also loads the stored imports. */
   async storedFiles(withImports = false): Promise<Map<string, StoredFile>> {
-    const columns = ['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8', 'symbols', ...(withImports ? ['imports'] : [])];
+    const columns = ['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8', 'symbols', 'mtimeMs', ...(withImports ? ['imports'] : [])];
     const rows = await this.files.query().select(columns).toArray();
     const out = new Map<string, StoredFile>();
     for (const r of rows) {
@@ -171,6 +198,7 @@ export class IndexWriter {
         lossyUtf8: Boolean(r.lossyUtf8),
         imports: withImports ? String(r.imports) : '[]',
         symbols: Number(r.symbols),
+        mtimeMs: Number(r.mtimeMs),
       });
     }
     return out;
@@ -200,32 +228,52 @@ export class IndexWriter {
         );
       }
     }
-    if (!this.fresh) await this.deleteIn(this.chunks, 'path', paths);
+    if (!this.fresh) this.written.chunks += await this.deleteIn(this.chunks, 'path', paths);
     if (chunks.length) await this.chunks.add(toArrow(chunksSchema(this.embedder.dimensions), chunks));
-    if (!this.fresh) await this.deleteIn(this.edges, 'fromPath', paths);
+    if (!this.fresh) this.written.edges += await this.deleteIn(this.edges, 'fromPath', paths);
     if (edges.length) await this.edges.add(toArrow(edgesSchema, edges));
-    if (!this.fresh) await this.deleteIn(this.files, 'path', paths);
+    if (!this.fresh) this.written.files += await this.deleteIn(this.files, 'path', paths);
     await this.files.add(toArrow(filesSchema, updates.map((u) => u.file)));
+    this.written.chunks += chunks.length;
+    this.written.edges += edges.length;
+    this.written.files += updates.length;
+  }
+
+  /** Store new modification times for files whose content did not change (only their files-table rows). */
+  async retime(files: readonly StoredFile[]): Promise<void> {
+    if (!files.length) return;
+    // A run killed between these two leaves the rows missing: the next run then redoes those files whole.
+    this.written.files += await this.deleteIn(this.files, 'path', files.map((f) => f.path));
+    await this.files.add(toArrow(filesSchema, files));
   }
 
   /** Remove files that no longer exist: their chunks and edges first, then their rows. */
   async remove(paths: readonly string[]): Promise<void> {
     if (!paths.length) return;
-    await this.deleteIn(this.chunks, 'path', paths);
-    await this.deleteIn(this.edges, 'fromPath', paths);
-    await this.deleteIn(this.files, 'path', paths);
+    this.written.chunks += await this.deleteIn(this.chunks, 'path', paths);
+    this.written.edges += await this.deleteIn(this.edges, 'fromPath', paths);
+    this.written.files += await this.deleteIn(this.files, 'path', paths);
   }
 
-  private async deleteIn(table: lancedb.Table, column: string, values: readonly string[]): Promise<void> {
+  /** Delete rows whose `column` is one of `values`; returns how many rows went. */
+  private async deleteIn(table: lancedb.Table, column: string, values: readonly string[]): Promise<number> {
+    let deleted = 0;
     for (let i = 0; i < values.length; i += DELETE_BATCH) {
-      await table.delete(sqlIn(column, values.slice(i, i + DELETE_BATCH)));
+      const filter = sqlIn(column, values.slice(i, i + DELETE_BATCH));
+      // Counting first skips a no-op commit (a new version) for files that had no rows.
+      const n = await table.countRows(filter);
+      if (n > 0) {
+        await table.delete(filter);
+        deleted += n;
+      }
     }
+    return deleted;
   }
 
   /**
    * Bring indexes up to date and reclaim space: build the full-text index (and the vector index once the
-   * table is large), fold new rows into existing indexes, compact, and delete old versions so the directory
-   * does not grow across runs. Then record the run as complete.
+   * table is large), then optimize (fold new rows into indexes, compact, delete old versions) every table
+   * that needs it, so the directory does not grow across runs. Then record the run as complete.
    */
   async finish(): Promise<void> {
     const indices = new Set((await this.chunks.listIndices()).map((i) => i.name));
@@ -239,13 +287,13 @@ export class IndexWriter {
       });
     }
     await this.writeMeta(new Date().toISOString());
-    // Only this process writes (it holds the lock), so files of unfinished transactions cannot exist.
-    const cleanup = () => ({ cleanupOlderThan: new Date(), deleteUnverified: true });
-    for (const table of [this.chunks, this.edges, this.files, this.meta]) {
-      await table.optimize(cleanup());
-      // Optimizing indexes commits one more version after the cleanup step; a second pass removes the one
-      // it superseded (with its copy of the full-text index).
-      if ((await table.listVersions()).length > 1) await table.optimize(cleanup());
+    for (const [table, written] of [
+      [this.chunks, this.written.chunks],
+      [this.edges, this.written.edges],
+      [this.files, this.written.files],
+      [this.meta, 1],
+    ] as const) {
+      await tidy(table, written);
     }
   }
 

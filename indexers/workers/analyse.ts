@@ -32,6 +32,17 @@ export interface FileResult {
   parsed: boolean;
 }
 
+/**
+ * A file modified this recently may change again within the clock's resolution without its time or size
+ * changing; its row is stored as untrusted so the next run reads it again (git's "racily clean" rule).
+ */
+const RACY_MS = 3_000;
+
+/** The modification time to store for a file read now: -1 when it is too recent to trust. */
+export function trustedMtime(mtimeMs: number): number {
+  return mtimeMs > 0 && Date.now() - mtimeMs > RACY_MS ? mtimeMs : -1;
+}
+
 function textFile(path: string): ParsedFile {
   return { path, language: 'text', symbols: [], imports: [], moduleDoc: '', hasErrors: false, errorLines: [] };
 }
@@ -41,7 +52,7 @@ export function analyseFile(ctx: AnalyseContext, path: string): FileResult | nul
   const read = readRepositoryFile(ctx.root, path, ctx.scan);
   if (!read) return null;
   if (read.text === null) {
-    return { file: { ...read.record, imports: '[]', symbols: 0 }, chunks: [], edges: [], parsed: false };
+    return { file: { ...read.record, imports: '[]', symbols: 0, mtimeMs: trustedMtime(read.mtimeMs) }, chunks: [], edges: [], parsed: false };
   }
   const language = languageForPath(path);
   let parsed: ParsedFile;
@@ -52,7 +63,7 @@ export function analyseFile(ctx: AnalyseContext, path: string): FileResult | nul
   }
   const chunks = chunkFile(parsed, read.text, { fileHash: read.record.hash, chunkMaxLines: ctx.chunkMaxLines });
   const result: FileResult = {
-    file: { ...read.record, language, imports: JSON.stringify(parsed.imports), symbols: parsed.symbols.length },
+    file: { ...read.record, language, imports: JSON.stringify(parsed.imports), symbols: parsed.symbols.length, mtimeMs: trustedMtime(read.mtimeMs) },
     chunks,
     edges: edgesFor(parsed),
     parsed: true,

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,5 +139,34 @@ describe('incremental indexing', () => {
     }
     db.close();
     expect(dirSize(join(repo.root, '.ragent'))).toBeLessThan(first * 1.5);
+  });
+
+  it('trusts a file whose size and time match its row, and re-reads one modified around indexing time', async () => {
+    const repo = fixture();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const path of Object.keys(FIXTURE)) utimesSync(join(repo.root, path), hourAgo, hourAgo);
+    repo.write('src/fresh.ts', 'export const fresh = 1;\n'); // written just now: its row is not trusted
+    await indexRepository(repo.root, config);
+
+    // Same size and time as recorded: not read again (like git, a content change that keeps both is not seen).
+    const old = join(repo.root, 'lib/math.js');
+    const { mtime } = statSync(old);
+    repo.write('lib/math.js', FIXTURE['lib/math.js']!.replace('a + b', 'b + a'));
+    utimesSync(old, mtime, mtime);
+    // The fresh file changes within the same clock tick and size: it is re-read and the change is found.
+    const fresh = join(repo.root, 'src/fresh.ts');
+    const freshTime = statSync(fresh).mtime;
+    repo.write('src/fresh.ts', 'export const fresh = 2;\n');
+    utimesSync(fresh, freshTime, freshTime);
+    expect((await indexStatus(repo.root, config)).changed).toEqual(['src/fresh.ts']);
+    expect(await indexRepository(repo.root, config)).toMatchObject({ changed: 1 });
+
+    // A touched file with unchanged content is hashed once, found equal, and its new time recorded.
+    utimesSync(join(repo.root, 'pkg/models.py'), new Date(), new Date(Date.now() - 60_000));
+    expect(await indexRepository(repo.root, config)).toMatchObject({ changed: 0 });
+    const db = await lancedb.connect(indexDir(repo.root));
+    const [row] = await (await db.openTable('files')).query().where("path = 'pkg/models.py'").toArray();
+    db.close();
+    expect(row.mtimeMs).toBe(statSync(join(repo.root, 'pkg/models.py')).mtimeMs);
   });
 });

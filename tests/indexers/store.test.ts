@@ -45,7 +45,7 @@ function chunk(path: string, name: string, code: string, startLine = 1): ChunkRe
 
 function update(path: string, chunks: ChunkRecord[], hash = `hash-of-${path}`): FileUpdate {
   return {
-    file: { path, hash, language: 'typescript', size: 10, skipReason: '', lossyUtf8: false, imports: '[]', symbols: chunks.length },
+    file: { path, hash, language: 'typescript', size: 10, skipReason: '', lossyUtf8: false, imports: '[]', symbols: chunks.length, mtimeMs: -1 },
     chunks: chunks.map((c) => ({ ...c, vector: hashEmbed(c.text, DIM) })),
     edges: [{ fromPath: path, fromSymbol: chunks[0]?.qualifiedName ?? '', kind: 'ref', target: 'helper', toPath: '', line: 2 }],
   };
