@@ -13,6 +13,7 @@ import { detectTestCommand } from './detect.js';
 import { readResults, stripAnsi } from './parse/index.js';
 import type { RunTestsOptions, TestCommand, TestRun } from './types.js';
 
+/** Output kept in memory when the caller sets no cap: 256 KiB of the end. */
 export const DEFAULT_OUTPUT_CAP = 256 * 1024;
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
 const KILL_GRACE_MS = 2_000;

@@ -97,6 +97,14 @@ describe.skipIf(!HAS_PYTEST)('runTests with pytest', () => {
     expect(only.exitCode).toBe(0);
   });
 
+  it('reports a test file that fails to import as a failure of that file', async () => {
+    const r = repo({ 'pytest.ini': '[pytest]\n', 'tests/test_broken.py': 'import no_such_module\n\ndef test_x():\n    pass\n' });
+    const run = await runTests(r.root, detectTestCommand(r.root)!, { timeoutMs: 60_000 });
+    expect(run.exitCode).not.toBe(0);
+    expect(statusOf(run)).toEqual({ 'tests/test_broken.py > (file)': 'failed' });
+    expect(run.tests[0]!.message).toContain('no_such_module');
+  });
+
   it('falls back to pytest’s text summary when the command cannot take flags', async () => {
     const r = repo({ 'calc.py': 'def add(a, b):\n    return a + b\n', 'tests/test_calc.py': PY_TESTS });
     const run = await runTests(r.root, 'python3 -m pytest -rA tests | cat', { timeoutMs: 60_000 });

@@ -42,8 +42,13 @@ export function parseJunitXml(root: string, xml: string): ParsedResults | null {
   for (const m of xml.matchAll(re)) {
     const a = attrs(m[1]!);
     const inner = m[3] ?? '';
-    const where = locate(root, a.classname ?? '', a.file);
-    const name = where.prefix ? `${where.prefix}::${a.name ?? ''}` : a.name ?? '';
+    let where = locate(root, a.classname ?? '', a.file);
+    let name = where.prefix ? `${where.prefix}::${a.name ?? ''}` : a.name ?? '';
+    // A file that failed to import is reported as a case named after its module.
+    if (!a.classname && !where.file && a.name) {
+      const asFile = locate(root, a.name);
+      if (asFile.file && !asFile.prefix) [where, name] = [asFile, '(file)'];
+    }
     const t: TestCase = { name, ...(where.file ? { file: where.file } : {}), status: 'passed' };
     const fail = /<(failure|error)\b([^>]*?)(\/>|>([\s\S]*?)<\/\1>)/.exec(inner);
     if (fail) {
