@@ -83,6 +83,22 @@ describe('the planner loop', () => {
     expect(run.result.tokens.prompt).toBeGreaterThan(0);
   });
 
+  it('does not run a suite twice when the runner cannot limit a run to the related tests', async () => {
+    run = await runE2E({
+      index: 'none',
+      config: { agent: { testCommand: 'node test/duration.test.js' } },
+      script: [call('edit_file', { path: 'src/duration.js', search: BUG, replace: RIGHT }), call('run_tests', {}), call('finish', { summary: 'fixed' })],
+    });
+    expect(ofType(run.events, 'test_started').map((t) => [t.scope, t.files])).toEqual([
+      ['baseline', []],
+      ['related', ['test/duration.test.js']],
+    ]);
+    expect(ofType(run.events, 'test_finished').map((t) => t.scope)).toEqual(['baseline', 'full']);
+    expect(run.result.testsAfter).toMatchObject({ scope: 'full', exitCode: 0, passed: 3, failed: 0 });
+    expect(run.result.criteria).toMatchObject({ noRegressions: true, taskTestsPass: true });
+    expect(run.result.outcome).toBe('verified');
+  });
+
   it('stops when the token budget is spent', async () => {
     run = await runE2E({ index: 'none', config: { agent: { maxTokens: 50 } }, script: [call('read_file', { path: 'README.md' })] });
     expect(run.result).toMatchObject({ outcome: 'no_change', summary: 'Stopped: the token budget (agent.maxTokens = 50) is spent.' });
