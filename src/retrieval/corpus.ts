@@ -36,7 +36,11 @@ export interface Corpus {
   /** Lower-case definition name → number of distinct files defining it. */
   defFileCount: Map<string, number>;
   edges: EdgeRecord[];
+  /** Tokens of the repository's issue and pull-request templates: an issue repeats them without meaning. */
+  templateTokens: Set<string>;
 }
+
+const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
 
 const corpora = new WeakMap<IndexReader, Promise<Corpus>>();
 
@@ -98,9 +102,14 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
       return all;
     }),
   );
+  const templateTokens = new Set<string>();
+  for (const f of files) {
+    if (!TEMPLATE.test(f.path)) continue;
+    for (const ch of f.chunks) for (const t of chunkTokens[ch]!) templateTokens.add(t);
+  }
   const defFileCount = new Map<string, number>();
   for (const [k, s] of defFiles) defFileCount.set(k, s.size);
-  return { reader, chunks, chunkFile, files, fileByPath, chunkById, chunkText, fileText, defsByName, defFileCount, edges };
+  return { reader, chunks, chunkFile, files, fileByPath, chunkById, chunkText, fileText, defsByName, defFileCount, edges, templateTokens };
 }
 
 /** Code tokens of a path's directory and file names, so a file matches words in its own path. */

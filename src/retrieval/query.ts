@@ -76,13 +76,14 @@ export function analyzeQuery(text: string): QueryAnalysis {
     frames.push({ path, line: Number(m[3]), func: func && func !== '<anonymous>' ? func : null });
   }
 
+  const clean = cleanForTokens(text);
   // Everything inside code spans is code; outside, only words that look like code count.
-  for (const m of text.matchAll(CODE_SPAN)) {
+  for (const m of clean.matchAll(CODE_SPAN)) {
     for (const id of identifiersIn(m[0].replace(/^`+|`+$/g, ''))) if (id.length > 1 && !PROSE.has(id.toLowerCase())) identifiers.push(id);
   }
-  for (const id of identifiersIn(text)) if (looksLikeCode(id)) identifiers.push(id);
-  for (const m of text.matchAll(CALLED)) if (m[1]!.length > 2 && !PROSE.has(m[1]!.toLowerCase())) identifiers.push(m[1]!);
-  for (const m of text.matchAll(DOTTED)) {
+  for (const id of identifiersIn(clean)) if (looksLikeCode(id)) identifiers.push(id);
+  for (const m of clean.matchAll(CALLED)) if (m[1]!.length > 2 && !PROSE.has(m[1]!.toLowerCase())) identifiers.push(m[1]!);
+  for (const m of clean.matchAll(DOTTED)) {
     const parts = m[0].split('.');
     // File names (`setup.py`) and version numbers are not dotted code names.
     if (/^(py|js|ts|jsx|tsx|mjs|cjs|json|md|css|html|txt|cfg|toml|yml|yaml|com|org|io)$/i.test(parts.at(-1)!)) continue;
@@ -105,13 +106,21 @@ export function analyzeQuery(text: string): QueryAnalysis {
 
   return {
     text,
-    tokens: codeTokens(text),
+    tokens: codeTokens(cleanForTokens(text)),
     identifiers: uniq(identifiers),
     dotted: uniqBy(dotted, (d) => d.join('.')),
     paths: uniq(paths),
     frames,
     quotes: uniq(quotes),
   };
+}
+
+/**
+ * The text without what says nothing about the code: HTML comments (issue-template instructions, not
+ * shown to readers) and URLs (their paths were taken as paths already).
+ */
+function cleanForTokens(text: string): string {
+  return text.replace(/<!--[\s\S]*?(-->|$)/g, ' ').replace(/\bhttps?:\/\/\S+/g, ' ');
 }
 
 function uniqBy<T>(xs: T[], key: (x: T) => string): T[] {

@@ -64,7 +64,7 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   const c = await loadCorpus(reader);
   const w: SignalWeights = { ...DEFAULT_WEIGHTS, ...opts.weights };
   const q = analyzeQuery(text);
-  const qw = queryWeights(q);
+  const qw = queryWeights(q, c.templateTokens);
 
   const lists: RankedList[] = [fulltextChunks(c, q, qw), fulltextFiles(c, q, qw), nameChunks(c, q), mentionFiles(c, q), pathFiles(c, q), traceChunks(c, q)];
   if (!opts.noVector && w.vector > 0 && c.chunks.length) {

@@ -36,9 +36,13 @@ function add(m: Map<number, number>, id: number, s: number): void {
   m.set(id, (m.get(id) ?? 0) + s);
 }
 
-/** Query token weights: tokens of identifiers the task names count double, since they are deliberate. */
-export function queryWeights(q: QueryAnalysis): Map<string, number> {
+/**
+ * Query token weights: tokens of identifiers the task names count double, since they are deliberate;
+ * words of the repository's issue templates count little, since every issue repeats them.
+ */
+export function queryWeights(q: QueryAnalysis, templateTokens: Set<string> = new Set()): Map<string, number> {
   const w = new Map<string, number>();
+  for (const t of q.tokens) if (templateTokens.has(t)) w.set(t, 0.2);
   for (const id of q.identifiers) for (const t of codeTokens(id)) w.set(t, 2);
   return w;
 }
