@@ -4,6 +4,8 @@ import type { TestCase, TestRun } from './types.js';
 /** Stack or traceback lines from code that is not the project's: dependencies and the runtime. */
 const FOREIGN = /node_modules|site-packages|dist-packages|node:internal|\(node:|\binternal\/|<anonymous>|\/lib\/python\d|\/rustc\/|\.cargo\/registry|^\s*at new Promise|^\s*at async Promise/;
 const FRAME = /^\s*(at\s|File ")/;
+/** A failure message shorter than this says nothing useful ("test failed"). */
+const MIN_MESSAGE = 20;
 /** Lines kept from one failure's message, before the character budget applies. */
 const MAX_LINES_PER_FAILURE = 30;
 
@@ -86,6 +88,15 @@ export function summarizeFailures(run: TestRun, maxChars: number): string {
     }
     note += listed.length ? `: ${listed.join(', ')}${listed.length < names.length ? ', …' : ''}.` : '.';
     out += note;
+  }
+  // A failure without a real message (a file that failed to load) is explained, if at all, in the output.
+  if (failing.some((t) => (t.message ?? '').trim().length < MIN_MESSAGE) && run.output.trim()) {
+    const intro = '\n\nThe end of the output:\n';
+    const room = maxChars - out.length - intro.length;
+    if (room >= 200) {
+      const tail = relativize(run.output, run.root).trimEnd();
+      out += intro + (tail.length > room ? '…' + tail.slice(tail.length - room + 1) : tail);
+    }
   }
   return clip(out, maxChars);
 }

@@ -149,6 +149,16 @@ describe('suite ${n}', () => {
     const only = await runTests(r.root, detectTestCommand(r.root)!, { timeoutMs: 60_000, only: ['test/b.test.mjs'] });
     expect(new Set(only.tests.map((t) => t.file))).toEqual(new Set(['test/b.test.mjs']));
   });
+
+  it('reports a node:test file that fails to load as a failure of that file', async () => {
+    const r = repo({ 'test/bad.test.mjs': "import x from './missing.mjs';\n", 'test/good.test.mjs': "import { test } from 'node:test';\ntest('ok', () => {});\n" });
+    const run = await runTests(r.root, 'node --test test/', { timeoutMs: 60_000 });
+    expect(statusOf(run)).toEqual({ 'test/bad.test.mjs > (file)': 'failed', 'test/good.test.mjs > ok': 'passed' });
+    expect(run.output).toContain('missing.mjs');
+    const summary = summarizeFailures(run, 3_000);
+    expect(summary).toContain('FAIL test/bad.test.mjs > (file)');
+    expect(summary).toMatch(/The end of the output:[\s\S]*missing\.mjs/);
+  });
 });
 
 describe('runTests with vitest', () => {

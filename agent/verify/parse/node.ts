@@ -17,7 +17,8 @@ export function parseNodeReport(root: string, text: string): ParsedResults | nul
     }
     read = true;
     if (!e.name || !e.status) continue;
-    const t: TestCase = { name: e.name, status: e.status };
+    // A file that fails to load is reported under its own path; name it like the other runners do.
+    const t: TestCase = { name: e.file && e.name === e.file ? '(file)' : e.name, status: e.status };
     if (e.file) t.file = repoRelative(root, e.file);
     if (e.status === 'failed' && e.message) t.message = e.message.trim();
     if (!e.suite) tests.push(t);
