@@ -29,8 +29,15 @@ const fixScript = (summary = 'initials upper-cases each first letter.'): Turn[] 
 const CI_REPO: Record<string, string> = {
   ...INITIALS_REPO,
   'test/env.test.js': `import { test } from 'node:test';
+import { execSync } from 'node:child_process';
 test('environment', () => {
   console.log('token seen by tests: ' + (process.env.GITHUB_TOKEN ? 'yes' : 'none'));
+  // What a test can still find: credentials a checkout left in git's configuration.
+  try {
+    console.log('git credentials: ' + execSync('git config --get-regexp extraheader', { encoding: 'utf8' }).trim());
+  } catch {
+    console.log('git credentials: none');
+  }
 });
 `,
 };
@@ -109,7 +116,7 @@ async function bot(w: World, event: { name: string; payload: unknown }, flags?: 
   let printed = '';
   const view = plainView({ write: (t: string) => (printed += t) });
   const redactor = new Redactor();
-  const result = await runCiBot({ env, repo: w.repo.root, config, deps: agentPipelineDeps({ approve: ciEditPolicy }), log: (l) => (printed += l + '\n'), onEvent: (e) => view.event(e), redactor });
+  const result = await runCiBot({ env, repo: w.repo.root, config, deps: agentPipelineDeps({ approve: ciEditPolicy, redactor }), log: (l) => (printed += l + '\n'), onEvent: (e) => view.event(e), redactor });
   return { ...result, printed };
 }
 
@@ -135,6 +142,9 @@ describe('ragent ci end to end (fake GitHub, bare origin, scripted model)', { ti
   it('a labelled issue gets a pull request, and the token appears nowhere but the Authorization header', async () => {
     const w = await world(fixScript(`initials upper-cases each first letter (the issue quoted ${TOKEN}).`));
     const issue = w.github.addIssue({ title: 'initials should be upper case', body: `initials("ada lovelace") gives "al"; expected "AL". Pasted by mistake: ${TOKEN}` });
+    // As actions/checkout does: the token, base64-encoded, in the checkout's git configuration.
+    const basic = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
+    git(w.repo.root, 'config', 'http.https://github.com/.extraheader', `AUTHORIZATION: basic ${basic}`);
     const res = await cli(['ci'], { cwd: w.repo.root, env: { ...envFor(w, labelledEvent(w, issue.number)), OLLAMA_HOST: w.model.url } });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
@@ -162,6 +172,7 @@ describe('ragent ci end to end (fake GitHub, bare origin, scripted model)', { ti
     const transcripts = allFiles(join(w.repo.root, '.ragent', 'runs'));
     expect(transcripts).toHaveLength(1);
     expect(transcripts[0]!.text).toContain('token seen by tests: none');
+    expect(transcripts[0]!.text).toContain('git credentials: http.https://github.com/.extraheader AUTHORIZATION: basic ***');
     expect(transcripts[0]!.text).toContain('Pasted by mistake: ***');
     expect(pull.body).toContain('(the issue quoted ***)');
     for (const f of allFiles(w.repo.root)) expect(f.text.includes(TOKEN), f.path).toBe(false);
@@ -171,9 +182,13 @@ describe('ragent ci end to end (fake GitHub, bare origin, scripted model)', { ti
       expect(authorization).toBe(`token ${TOKEN}`);
       expect(JSON.stringify(headers) + r.body + r.path + JSON.stringify(r.query)).not.toContain(TOKEN);
     }
-    for (const r of w.model.requests) expect(JSON.stringify(r.body ?? '')).not.toContain(TOKEN);
+    const prompts = w.model.requests.map((r) => JSON.stringify(r.body ?? ''));
+    for (const p of prompts) {
+      expect(p).not.toContain(TOKEN);
+      expect(p).not.toContain(basic);
+    }
     expect(git(w.origin, 'log', '--all', '--format=%B')).not.toContain(TOKEN);
-    expect(git(w.repo.root, 'config', '--list')).not.toContain(TOKEN);
+    for (const f of allFiles(w.repo.root)) expect(f.text.includes(basic) && !f.path.endsWith('/.git/config'), f.path).toBe(false);
   });
 
   it('a /ragent comment re-run updates the same branch and pull request; a failing attempt is a draft, a later fix makes it ready', async () => {
@@ -221,6 +236,27 @@ describe('ragent ci end to end (fake GitHub, bare origin, scripted model)', { ti
     const taskPrompts = w.model.requests.filter((r) => r.path === '/api/chat').map((r) => JSON.stringify(r.body.messages));
     expect(taskPrompts.at(-1)).toContain('keep the fix to one line');
     expect(w.model.remaining()).toBe(0);
+  });
+
+  it('secrets in test output are masked before the model sees them', async () => {
+    const w = await world([call('run_tests', {}), { text: 'The failure is not about the code.' }, { text: 'Stopping.' }, { text: 'Done.' }]);
+    const basic = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
+    git(w.repo.root, 'config', 'http.https://github.com/.extraheader', `AUTHORIZATION: basic ${basic}`);
+    // A test that fails with the checkout's credentials in its message: the failure goes back to the model.
+    w.repo.write('test/creds.test.js', `import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
+test('no credentials', () => {
+  assert.equal(execSync('git config --get-regexp extraheader', { encoding: 'utf8' }).trim(), '');
+});
+`);
+    w.repo.commit('credentials test');
+    const issue = w.github.addIssue({ title: 'initials should be upper case', body: 'Expected "AL".' });
+    const res = await bot(w, labelledEvent(w, issue.number));
+    expect(res.action).toBe('no-change');
+    const prompts = w.model.requests.filter((r) => r.path === '/api/chat').map((r) => JSON.stringify(r.body.messages));
+    expect(prompts.some((p) => p.includes('AUTHORIZATION: basic ***'))).toBe(true);
+    for (const p of prompts) expect(p).not.toContain(basic);
   });
 
   it('issue text cannot change the test command or the workflows: such edits are refused and the model is told why', async () => {
