@@ -25,15 +25,24 @@ export interface ToolOutcome {
   round?: { run: TestRun; scope: TestScope };
 }
 
-// Failures as the model sees them: enough to act on, small enough to leave room for the code.
-const FAILURE_CHARS = 4_000;
-// One file read may take this share of the prompt window (at roughly three characters a token).
+// Shares of the prompt window one file read and one failure report may take (at about three characters a
+// token), so neither crowds out the code in a small window.
 const READ_SHARE = 0.25;
+const FAILURE_SHARE = 0.15;
+const MAX_FAILURE_CHARS = 4_000;
 const CHARS_PER_TOKEN = 3;
 
+function windowChars(s: RunState, share: number): number {
+  const window = s.info.numCtx - s.deps.config.model.outputReserve - s.overheadTokens;
+  return Math.floor(Math.max(0, window) * share * CHARS_PER_TOKEN);
+}
+
 function readLimit(s: RunState): number {
-  const window = s.info.numCtx - s.deps.config.model.outputReserve;
-  return Math.max(2_000, Math.floor(window * READ_SHARE * CHARS_PER_TOKEN));
+  return Math.max(2_000, windowChars(s, READ_SHARE));
+}
+
+function failureLimit(s: RunState): number {
+  return Math.max(1_000, Math.min(MAX_FAILURE_CHARS, windowChars(s, FAILURE_SHARE)));
 }
 
 /** Run one proposed call, yielding the events it causes (edits, test runs). */
@@ -141,7 +150,7 @@ function verdictOf(s: RunState, round: { run: TestRun; scope: TestScope }): stri
 
 /** The reflection prompt for a test run: counts, verdict, trimmed failures, rounds left. */
 export function reflection(s: RunState, run: TestRun, scope: TestScope, verdict: string): string {
-  const failures = runPassed(run) ? '' : s.deps.tests.summarize(run, FAILURE_CHARS);
+  const failures = runPassed(run) ? '' : s.deps.tests.summarize(run, failureLimit(s));
   const remaining = Math.max(0, s.deps.config.agent.maxIterations - s.iterations - 1);
   return loadPrompt('reflection', { scope: scopeName(scope), counts: countsOf(run), verdict, failures, remaining: String(remaining) }).replace(/\n{3,}/g, '\n\n');
 }

@@ -63,3 +63,29 @@ describe('the text tool protocol, for a model without native tool calling', () =
     expect(ofType(run.events, 'model_response')[0]!.text).toBe(JSON.stringify({ thought: 'Line 8 assigns instead of adding.', tool: 'read_file', arguments: { path: 'src/duration.js', start_line: 8, end_line: 8 } }));
   });
 });
+
+describe('the text tool protocol with a broken answer', () => {
+  let run: Run | undefined;
+  afterAll(() => finish(run));
+
+  it('tells the model its JSON is broken, and what shape to answer in', async () => {
+    const seen: string[] = [];
+    run = await runE2E({
+      index: 'none',
+      models: [{ name: MODEL, contextLength: 16_384, capabilities: ['completion'] }],
+      script: [
+        { text: '{"thought": "read it", "tool": "read_file", "arguments": {"path": "src/dur', doneReason: 'length' },
+        (req) => {
+          seen.push(lastMessage(req).content);
+          return answer('finish', { summary: 'stopping' });
+        },
+      ],
+    });
+    const result = ofType(run.events, 'tool_result')[0]!;
+    expect(result).toMatchObject({ name: '', ok: false, summary: 'unreadable call' });
+    expect(result.output).toMatch(/^your answer is not valid JSON \(.+\)\. Answer with one JSON object: \{"thought": "\.\.\.", "tool": "<tool name>", "arguments": \{\.\.\.\}\}\.$/);
+    expect(seen[0]).toBe(`Result of \`tool\`:\n\n${result.output}\n`);
+    expect(ofType(run.events, 'model_response')[0]!.doneReason).toBe('length');
+    expect(run.result).toMatchObject({ outcome: 'no_change', summary: 'stopping' });
+  });
+});
