@@ -62,7 +62,8 @@ export function assignReferences(
   return symbols.map((sym, s) => {
     const tokens = owned[s]!;
     const bound = new Set<string>(sym.params);
-    bound.add(sym.name.replace(/^#/, ''));
+    // The symbol's own name is its definition (`A.prototype.m = …`, recursion), never a reference.
+    const own = sym.name.replace(/^#/, '');
     for (const t of tokens) if (uses[t] === Use.Binding) bound.add(names[t]!);
     const seen = new Set<string>();
     const references: string[] = [];
@@ -72,7 +73,7 @@ export function assignReferences(
       const use = uses[t];
       if (use === Use.Binding || use === Use.Key) continue;
       if ((name.length < 2 && !isUpper(name)) || noise.has(name) || seen.has(name)) continue;
-      if (use !== Use.Member && bound.has(name)) continue;
+      if (name === own || (use !== Use.Member && bound.has(name))) continue;
       seen.add(name);
       references.push(name);
       refLines.push(lines[t]!);

@@ -34,13 +34,13 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
     decl: Node,
     outer: Node,
     scope: Scope,
-    opts: { sigEnd?: number; exported: boolean; params?: Node | null; bodyless?: boolean; hidden?: boolean },
+    opts: { sigEnd?: number; exported: boolean; params?: Node | null; bodyless?: boolean; hidden?: boolean; qualifiedName?: string },
   ): SymbolDraft => {
     const parent = scope.parent;
     const sym: SymbolDraft = {
       kind,
       name,
-      qualifiedName: parent ? `${parent.qualifiedName}.${name}` : name,
+      qualifiedName: opts.qualifiedName ?? (parent ? `${parent.qualifiedName}.${name}` : name),
       signature: collapseSignature(text.slice(outer.startIndex, opts.sigEnd ?? outer.endIndex)),
       doc: docBefore(outer),
       startLine: lineOf(outer),
@@ -166,7 +166,7 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
         const inner = node.firstNamedChild;
         if (!inner) return;
         if (inner.type === 'internal_module' || inner.type === 'module') return statement(inner, outer === node ? node : outer, scope, exported);
-        if (inner.type === 'assignment_expression' && !scope.parent) commonJsExport(inner, node, scope);
+        if (inner.type === 'assignment_expression' && !scope.parent) assignment(inner, node, scope);
         return;
       }
       case 'lexical_declaration':
@@ -244,6 +244,9 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
       walkBody(body, { parent: sym, inFunction: true, ambient: false });
     } else if (value && CLASS_VALUES.has(value.type)) {
       classSymbol(name.text, value, outer, scope, exported);
+    } else if (value?.type === 'object' && hasFunctionMembers(value)) {
+      const sym = add('variable', name.text, d, outer, scope, { exported, sigEnd: value.startIndex });
+      objectMembers(value, sym, exported);
     } else if (exported) {
       add('variable', name.text, d, outer, scope, { exported, sigEnd: firstLineEnd(text, outer.startIndex, outer.endIndex) });
     }
@@ -253,6 +256,11 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
     if (value.type === 'identifier') {
       exportedNames.add(value.text);
       return;
+    }
+    if (value.type === 'object') {
+      if (!hasFunctionMembers(value)) return;
+      const sym = add('variable', 'default', value, outer, scope, { exported: true, sigEnd: value.startIndex });
+      return objectMembers(value, sym, true);
     }
     const own = value.childForFieldName('name')?.text;
     const name = own ?? 'default';
@@ -268,13 +276,53 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
     }
   };
 
-  /** `module.exports = …`, `module.exports.f = …` and `exports.f = …` in CommonJS modules. */
-  const commonJsExport = (assign: Node, stmt: Node, scope: Scope): void => {
+  /** A function or arrow value that becomes a symbol; its body is searched for nested declarations. */
+  const functionValue = (kind: SymbolKind, name: string, value: Node, outer: Node, scope: Scope, exported: boolean, qualifiedName?: string): SymbolDraft => {
+    const body = value.childForFieldName('body');
+    const sym = add(kind, name, value, outer, scope, {
+      sigEnd: body?.startIndex,
+      exported,
+      qualifiedName,
+      params: value.childForFieldName('parameters') ?? value.childForFieldName('parameter'),
+    });
+    walkBody(body, { parent: sym, inFunction: true, ambient: false });
+    return sym;
+  };
+
+  /** Methods of an object literal (`{ m() {}, f: () => … }`), as members of `owner`. */
+  const objectMembers = (obj: Node, owner: SymbolDraft, exported: boolean): void => {
+    const scope: Scope = { parent: owner, inFunction: false, ambient: false };
+    for (const member of obj.namedChildren) {
+      if (member.type === 'method_definition') {
+        const mname = member.childForFieldName('name');
+        if (!mname) continue;
+        const body = member.childForFieldName('body');
+        const sym = add('method', memberName(mname), member, member, scope, {
+          sigEnd: body?.startIndex,
+          exported,
+          params: member.childForFieldName('parameters'),
+        });
+        walkBody(body, { parent: sym, inFunction: true, ambient: false });
+      } else if (member.type === 'pair') {
+        const key = member.childForFieldName('key');
+        const value = member.childForFieldName('value');
+        if (!key || !value || !FUNCTION_VALUES.has(value.type) || key.type === 'computed_property_name') continue;
+        functionValue('method', memberName(key), value, member, scope, exported);
+      }
+    }
+  };
+
+  /**
+   * Top-level assignments that define things: CommonJS exports (`module.exports = …`, `exports.f = …`),
+   * prototype methods (`A.prototype.m = function …` is `A.m`) and functions or method tables hung on an object
+   * (`lib.util = function …`, `lib['parse'] = …`, `p5.Conv = { m() {} }`).
+   */
+  const assignment = (assign: Node, stmt: Node, scope: Scope): void => {
     const left = assign.childForFieldName('left');
     const right = assign.childForFieldName('right');
-    if (!left || !right || left.type !== 'member_expression') return;
-    const target = left.text.replace(/\s+/g, '');
-    let name: string | undefined;
+    if (!left || !right || (left.type !== 'member_expression' && left.type !== 'subscript_expression')) return;
+    const target = memberPath(left);
+    if (target === null) return;
     if (target === 'module.exports') {
       if (right.type === 'identifier') exportedNames.add(right.text);
       if (right.type === 'object') {
@@ -282,30 +330,40 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
           if (p.type === 'shorthand_property_identifier') exportedNames.add(p.text);
           else if (p.type === 'pair') {
             const v = p.childForFieldName('value');
+            const k = p.childForFieldName('key');
             if (v?.type === 'identifier') exportedNames.add(v.text);
+            else if (v && k && FUNCTION_VALUES.has(v.type)) functionValue('function', memberName(k), v, p, scope, true);
+          } else if (p.type === 'method_definition') {
+            const k = p.childForFieldName('name');
+            const body = p.childForFieldName('body');
+            if (k) add('function', memberName(k), p, p, scope, { sigEnd: body?.startIndex, exported: true, params: p.childForFieldName('parameters') });
           }
         }
         return;
       }
-      name = right.childForFieldName('name')?.text;
-    } else {
-      const m = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(target);
-      name = m?.[1];
-    }
-    if (!name) return;
-    if (right.type === 'identifier') {
-      exportedNames.add(right.text);
+      const own = right.childForFieldName('name')?.text;
+      if (own && CLASS_VALUES.has(right.type)) return classSymbol(own, right, stmt, scope, true);
+      if (own && FUNCTION_VALUES.has(right.type)) functionValue('function', own, right, stmt, scope, true);
       return;
     }
-    if (CLASS_VALUES.has(right.type)) return classSymbol(name, right, stmt, scope, true);
+    const commonJs = /^(?:module\.)?exports\.([^.]+)$/.exec(target);
+    if (commonJs) {
+      const name = commonJs[1]!;
+      if (right.type === 'identifier') exportedNames.add(right.text);
+      else if (CLASS_VALUES.has(right.type)) classSymbol(name, right, stmt, scope, true);
+      else if (FUNCTION_VALUES.has(right.type)) functionValue('function', name, right, stmt, scope, true);
+      return;
+    }
+    const isPrototype = target.includes('.prototype.');
+    const qualifiedName = target.replace(/\.prototype\./g, '.');
+    const name = qualifiedName.slice(qualifiedName.lastIndexOf('.') + 1);
     if (FUNCTION_VALUES.has(right.type)) {
-      const body = right.childForFieldName('body');
-      const sym = add('function', name, right, stmt, scope, {
-        sigEnd: body?.startIndex,
-        exported: true,
-        params: right.childForFieldName('parameters') ?? right.childForFieldName('parameter'),
-      });
-      walkBody(body, { parent: sym, inFunction: true, ambient: false });
+      functionValue(isPrototype ? 'method' : 'function', name, right, stmt, scope, false, qualifiedName);
+    } else if (CLASS_VALUES.has(right.type)) {
+      classSymbol(name, right, stmt, scope, false);
+    } else if (right.type === 'object' && hasFunctionMembers(right)) {
+      const sym = add('variable', name, right, stmt, scope, { exported: false, qualifiedName, sigEnd: right.startIndex });
+      objectMembers(right, sym, false);
     }
   };
 
@@ -322,6 +380,34 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
   if (text.includes('require(') || text.includes('import(')) dynamicImports(root, language, imports);
   imports.sort((a, b) => a.line - b.line);
   return { symbols, imports, moduleDoc: leadingComment(root) };
+}
+
+/** `a.b.c` or `a['b']` as a dotted path; null for anything computed (`a[i]`, `f().x`, `this.x`). */
+function memberPath(node: Node | null): string | null {
+  if (!node) return null;
+  if (node.type === 'identifier') return node.text;
+  if (node.type === 'member_expression') {
+    const object = memberPath(node.childForFieldName('object'));
+    const property = node.childForFieldName('property');
+    return object !== null && property ? `${object}.${property.text}` : null;
+  }
+  if (node.type === 'subscript_expression') {
+    const object = memberPath(node.childForFieldName('object'));
+    const index = node.childForFieldName('index');
+    return object !== null && index?.type === 'string' ? `${object}.${stringValue(index)}` : null;
+  }
+  return null;
+}
+
+function hasFunctionMembers(obj: Node): boolean {
+  for (const member of obj.namedChildren) {
+    if (member.type === 'method_definition') return true;
+    if (member.type === 'pair') {
+      const value = member.childForFieldName('value');
+      if (value && FUNCTION_VALUES.has(value.type)) return true;
+    }
+  }
+  return false;
 }
 
 function memberName(name: Node): string {

@@ -225,6 +225,43 @@ describe('parseFile for TSX and JavaScript', () => {
     expect(file.symbols.find((s) => s.name === 'normalize')!.references).toEqual(['helper']);
   });
 
+  it('finds prototype methods, functions hung on objects and object-literal method tables', () => {
+    const js = [
+      'function Vector(x) { this.x = x; }',
+      'Vector.prototype.add = function (other) { return new Vector(this.x + other.x); };',
+      "lib['parse'] = function (buf) { return decode(buf); };",
+      'lib.util.clamp = (v) => limit(v);',
+      'p5.Conversion = {',
+      '  toHSL(rgb) { return hsl(rgb); },',
+      '  toRGB: function (hsl) { return rgb(hsl); },',
+      '  version: 2,',
+      '};',
+      'const handlers = { onClick: () => click(), label: "x" };',
+      'const config = { retries: 3 };',
+      'export default {',
+      '  data() { return {}; },',
+      '};',
+      '',
+    ].join('\n');
+    const file = parseFile('src/vector.js', js, 'javascript');
+    expect(outline(file)).toEqual([
+      'function Vector 1-1',
+      'method Vector.add 2-2',
+      'function lib.parse 3-3',
+      'function lib.util.clamp 4-4',
+      'variable p5.Conversion 5-9',
+      'method p5.Conversion.toHSL 6-6',
+      'method p5.Conversion.toRGB 7-7',
+      'variable handlers 10-10',
+      'method handlers.onClick 10-10',
+      'variable default 12-14',
+      'method default.data 13-13',
+    ]);
+    expect(symbol(file, 'Vector.add').references).toEqual(['Vector']);
+    expect(symbol(file, 'p5.Conversion.toHSL').references).toEqual(['hsl']);
+    expect(symbol(file, 'default.data').exported).toBe(true);
+  });
+
   it('reads export lists and re-exports', () => {
     const js = "function a() {}\nfunction b() {}\nexport { a };\nexport * from './c.js';\nexport { d as e } from './d.js';\n";
     const file = parseFile('m.mjs', js, 'javascript');
