@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EditError, EditSession, replaceSymbol, unifiedDiff } from '../../agent/edits/index.js';
 import { type FixtureRepo, git, makeRepo } from '../helpers/git-repo.js';
@@ -324,6 +325,32 @@ describe('diff', () => {
     }
     for (const [p, bytes] of Object.entries(after)) expect(readFileSync(join(r.root, p)).equals(bytes)).toBe(true);
     expect(statSync(join(r.root, 'run.sh')).mode & 0o111).not.toBe(0);
+  });
+
+  it('produces patches git apply turns back into exactly the new text (random texts)', () => {
+    const r = repo({});
+    const line = fc.constantFrom('a', 'b', 'c', 'x = 1', '', '  indented', 'tab\there', 'trailing ');
+    const text = fc
+      .tuple(fc.array(line, { maxLength: 25 }), fc.constantFrom('\n', '\r\n'), fc.boolean())
+      .map(([ls, eol, fin]) => (ls.length ? ls.join(eol) + (fin ? eol : '') : ''));
+    fc.assert(
+      fc.property(text, text, fc.boolean(), (before, after, isNew) => {
+        fc.pre(before !== after);
+        const file = join(r.root, 'f.txt');
+        rmSync(file, { force: true });
+        if (!isNew) writeFileSync(file, before);
+        const patch = unifiedDiff('f.txt', isNew ? null : before, after);
+        const patchFile = join(r.root, '..', `${r.root.split('/').pop()}.diff`);
+        writeFileSync(patchFile, patch);
+        try {
+          git(r.root, 'apply', '--whitespace=nowarn', patchFile);
+        } finally {
+          rmSync(patchFile, { force: true });
+        }
+        expect(readFileSync(file, 'utf8')).toBe(after);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('diffs scattered changes in a long file into separate hunks with three lines of context', () => {
