@@ -3,6 +3,7 @@ import { registerContext } from './context.js';
 import { registerIndex } from './index.js';
 import { registerEvalLocalize } from './eval-localize.js';
 import { registerEvalPassK } from './eval-passk.js';
+import { registerEvalRepo } from './eval-repo.js';
 import { registerSearch } from './search.js';
 import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
@@ -13,7 +14,7 @@ import { registerChat } from './chat.js';
 type Register = (program: Command) => void;
 
 // Each command lives in its own file and adds itself here.
-const registrations: Register[] = [registerIndex, registerSearch, registerContext, registerEvalLocalize, registerEvalPassK, registerRun, registerRuns, registerCi, registerDoctor, registerChat];
+const registrations: Register[] = [registerIndex, registerSearch, registerContext, registerEvalLocalize, registerEvalPassK, registerEvalRepo, registerRun, registerRuns, registerCi, registerDoctor, registerChat];
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command): void {
