@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkFile } from '../../indexers/chunk.js';
 import { parseFile } from '../../indexers/parse/index.js';
+import { edgesFor } from '../../indexers/edges.js';
 import type { Language } from '../../indexers/types.js';
 
 const outline = (path: string, text: string, language: Language) =>
@@ -132,5 +134,40 @@ describe('languages', () => {
     const text = 'export const f = () => 1;\n';
     expect(outline('a.mts', text, 'typescript')).toEqual(['function f 1-1']);
     expect(outline('a.d.ts', 'export declare function f(): void;\n', 'typescript')).toEqual(['function f 1-1']);
+  });
+});
+
+describe('parseFile on arbitrary input (property)', () => {
+  // Fragments of real syntax glued at random: unbalanced braces, quotes, comments, decorators, unicode, CRLF.
+  const fragment = fc.constantFrom(
+    'function f(a) {', '}', 'class C {', 'def g(x):', '    return x', '@dec', 'export const h = () => {', '/**', '*/',
+    '"""', "'", '"', '`${', '//', '#', '(', ')', '[', ']', 'import x from "./y";', 'from . import z', '\r\n', '\n',
+    '  ', 'é😀', 'namespace N {', 'interface I { m(): void }', 'enum E { A }', 'async def k():', 'lambda: 0', '/re/g',
+  );
+  const source = fc.array(fragment, { maxLength: 60 }).map((parts) => parts.join(''));
+
+  it('never throws, keeps lines in range, and chunks are never empty', () => {
+    fc.assert(
+      fc.property(source, fc.constantFrom<Language>('typescript', 'tsx', 'javascript', 'python'), (text, language) => {
+        const file = parseFile(`gen.${language}`, text, language);
+        const lineCount = text.split('\n').length;
+        for (const s of file.symbols) {
+          expect(s.startLine).toBeGreaterThanOrEqual(1);
+          expect(s.endLine).toBeGreaterThanOrEqual(s.startLine);
+          expect(s.endLine).toBeLessThanOrEqual(lineCount);
+          expect(s.name).not.toBe('');
+          expect(s.references.length).toBe(s.referenceLines!.length);
+        }
+        for (const l of file.errorLines) expect(l).toBeLessThanOrEqual(lineCount);
+        const chunks = chunkFile(file, text, { fileHash: 'h', chunkMaxLines: 10 });
+        for (const c of chunks) {
+          expect(c.text.slice(c.text.indexOf('\n\n') + 2).trim()).not.toBe('');
+          expect(c.startLine).toBeLessThanOrEqual(c.endLine);
+        }
+        expect(new Set(chunks.map((c) => c.id)).size).toBe(chunks.length);
+        edgesFor(file);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
