@@ -95,6 +95,44 @@ describe('EditSession: writing', () => {
     expect(s.diff()).toBe('');
   });
 
+  it('undoAll after any sequence of edits restores every file byte for byte (random edits)', () => {
+    const r = repo({});
+    const word = fc.constantFrom('alpha', 'beta', 'gamma', 'delta', '  nested', '\tx', 'y = 2');
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), word, fc.boolean()), { minLength: 1, maxLength: 8 }),
+        (lines, eol, steps) => {
+          const original = Buffer.from(lines.join(eol) + eol, 'utf8');
+          writeFileSync(join(r.root, 'f.txt'), original);
+          rmSync(join(r.root, 'made'), { recursive: true, force: true });
+          const s = new EditSession(r.root);
+          let applied = 0;
+          for (const [a, b, rep, create] of steps) {
+            try {
+              if (create) s.apply({ type: 'create_file', path: `made/n${a % 3}.txt`, content: rep });
+              else {
+                const now = readFileSync(join(r.root, 'f.txt'), 'utf8');
+                const from = a % now.length;
+                s.apply({ type: 'search_replace', path: 'f.txt', search: now.slice(from, from + 1 + (b % 12)), replace: rep });
+              }
+              applied++;
+            } catch (err) {
+              expect(err).toBeInstanceOf(EditError);
+            }
+          }
+          expect(s.applied()).toHaveLength(applied);
+          s.undoAll();
+          expect(readFileSync(join(r.root, 'f.txt')).equals(original)).toBe(true);
+          expect(existsSync(join(r.root, 'made'))).toBe(false);
+          expect(s.diff()).toBe('');
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('refuses to undo over changes made by someone else', () => {
     const r = repo({ 'a.ts': 'const a = 1;\n' });
     const s = new EditSession(r.root);
