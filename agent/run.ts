@@ -62,6 +62,7 @@ function newState(task: string, deps: AgentDeps): RunState {
     protocol: protocolFor(false),
     conversation: new Conversation(counter),
     overheadTokens: 0,
+    promptCap: Infinity,
     baseline: null,
     targets: [],
     lastFull: null,

@@ -16,6 +16,8 @@ export interface RunState {
   conversation: Conversation;
   /** Prompt tokens sent besides the messages (the native tool schemas). */
   overheadTokens: number;
+  /** Most prompt tokens (our count) to send; lowered once when the server truncated a prompt. */
+  promptCap: number;
   /** The run before any edit; null without a test command. */
   baseline: TestRun | null;
   /** The tests the task is about (named in it, or failing at baseline). */

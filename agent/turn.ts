@@ -4,12 +4,15 @@
  */
 
 import { RagentError } from '../src/errors.js';
-import { MalformedToolCallError } from '../src/model/errors.js';
+import { MalformedToolCallError, PromptTruncatedError } from '../src/model/errors.js';
 import type { ChatEvent, ChatMessage, ToolCall } from '../src/model/types.js';
 import { loadPrompt } from '../src/util/prompts.js';
 import type { AgentEvent } from './events.js';
 import type { Interpretation } from './protocol.js';
 import type { RunState } from './state.js';
+
+// After a truncation, prompts are kept to this share of the one that was cut.
+const TRUNCATION_BACKOFF = 0.75;
 
 /** The model's stream ended without its final message: a server or client fault, not the model's. */
 export class IncompleteAnswerError extends RagentError {}
@@ -20,7 +23,7 @@ export class IncompleteAnswerError extends RagentError {}
  */
 export async function* modelTurn(s: RunState): AsyncGenerator<AgentEvent, Interpretation | null> {
   const { deps, conversation } = s;
-  const limit = s.info.numCtx - deps.config.model.outputReserve - s.overheadTokens;
+  const limit = Math.min(s.info.numCtx - deps.config.model.outputReserve, s.promptCap) - s.overheadTokens;
   if (conversation.tokens() > limit) {
     const freed = conversation.fit(limit);
     if (freed.messages) yield { type: 'context_condensed', messages: freed.messages, tokensFreed: freed.tokensFreed };
@@ -48,6 +51,12 @@ export async function* modelTurn(s: RunState): AsyncGenerator<AgentEvent, Interp
       else done = ev;
     }
   } catch (err) {
+    if (err instanceof PromptTruncatedError && s.promptCap === Infinity) {
+      // Our count ran short of the model's: the answer is void. Once, shrink what we send and ask again.
+      s.promptCap = Math.floor(promptTokens * TRUNCATION_BACKOFF);
+      yield { type: 'error', message: err.message, ...(err.hint ? { hint: `${err.hint}; retrying with the prompt cut to ${s.promptCap} tokens` } : {}), fatal: false };
+      return null;
+    }
     if (!(err instanceof MalformedToolCallError)) throw err;
     yield* malformed(s, err);
     return null;

@@ -54,13 +54,38 @@ describe('the agent when things go wrong', () => {
     expect(run.result.outcome).toBe('failed');
   });
 
-  it('a prompt the server truncated is an error, not an answer', async () => {
-    run = await runE2E({ script: [{ ...call('finish', { summary: 'done' }), promptEvalCount: 32_768 }], index: 'none' });
-    expect(withoutStream(run)).toEqual(['start', 'test_started', 'test_finished', 'retrieval', 'error', 'result']);
+  it('a prompt the server truncated is an error, not an answer; ragent asks again once with less', async () => {
+    let retried: any;
+    run = await runE2E({
+      script: [
+        { ...call('edit_file', { path: 'src/duration.js', search: 'x', replace: 'y' }), promptEvalCount: 32_768 },
+        (req) => {
+          retried = req.body;
+          return call('finish', { summary: 'done' });
+        },
+      ],
+    });
+    expect(withoutStream(run)).toEqual(['start', 'test_started', 'test_finished', 'retrieval', 'error', 'context_condensed', 'tool_call', 'tool_result', 'result']);
     const error = ofType(run.events, 'error')[0]!;
+    expect(error.fatal).toBe(false);
     expect(error.message).toMatch(/^the model server truncated the prompt: it evaluated 32768 tokens of a prompt we counted at \d+ \(window 32768\)$/);
+    expect(error.hint).toMatch(/retrying with the prompt cut to \d+ tokens$/);
+    // The answer from the partial prompt was not acted on; the retry went without the packed code.
+    expect(ofType(run.events, 'tool_call').map((c) => c.name)).toEqual(['finish']);
+    expect(retried.messages[1].content).toContain('The code that was here was dropped to make room');
+    const requests = ofType(run.events, 'model_request');
+    expect(requests[1]!.promptTokens).toBeLessThan(requests[0]!.promptTokens);
+    expect(run.result.outcome).toBe('no_change');
+  });
+
+  it('a second truncation ends the run with the error', async () => {
+    const truncated = { ...call('finish', { summary: 'done' }), promptEvalCount: 32_768 };
+    run = await runE2E({ index: 'none', script: [truncated, truncated] });
+    const errors = ofType(run.events, 'error');
+    expect(errors.map((e) => e.fatal)).toEqual([false, true]);
+    expect(errors[1]!.message).toMatch(/^the model server truncated the prompt/);
+    expect(ofType(run.events, 'tool_call')).toEqual([]);
     expect(run.result).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('truncated') });
-    expect(ofType(run.events, 'tool_call')).toEqual([]); // the answer from a partial prompt was not acted on
   });
 
   it('malformed arguments and an unknown tool come back as tool messages the model can act on', async () => {
