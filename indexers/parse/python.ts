@@ -59,6 +59,12 @@ export function extractPython(root: Node, text: string): Extraction {
         case 'future_import_statement':
           imports.push(readImport(cursor.currentNode));
           break;
+        case 'type_alias_statement': {
+          const node = cursor.currentNode;
+          const name = /^type\s+([\w\u0080-\uffff]+)/.exec(node.text)?.[1];
+          if (name) symbols.push(plainSymbol('type', name, node, scope));
+          break;
+        }
         case 'expression_statement':
           if (scope.inside === 'module' && isCapital(text.charCodeAt(cursor.startIndex))) constant(cursor.currentNode, scope);
           break;
@@ -119,22 +125,25 @@ export function extractPython(root: Node, text: string): Extraction {
     if (assign?.type !== 'assignment') return;
     const left = assign.childForFieldName('left');
     if (left?.type !== 'identifier' || !ALL_CAPS.test(left.text)) return;
-    symbols.push({
-      kind: 'variable',
-      name: left.text,
-      qualifiedName: left.text,
-      signature: collapseSignature(stmt.text.split('\n', 1)[0]!),
-      doc: '',
-      startLine: lineOf(stmt),
-      endLine: stmt.endPosition.row + 1,
-      parent: scope.parent?.qualifiedName ?? null,
-      exported: isPublic(left.text),
-      start: stmt.startIndex,
-      end: stmt.endIndex,
-      params: [],
-      bodyless: false,
-    });
+    symbols.push(plainSymbol('variable', left.text, stmt, scope));
   };
+
+  /** A one-statement symbol (a constant or a type alias): its first line is its signature. */
+  const plainSymbol = (kind: 'variable' | 'type', name: string, stmt: Node, scope: Scope): SymbolDraft => ({
+    kind,
+    name,
+    qualifiedName: scope.parent ? `${scope.parent.qualifiedName}.${name}` : name,
+    signature: collapseSignature(stmt.text.split('\n', 1)[0]!),
+    doc: '',
+    startLine: lineOf(stmt),
+    endLine: stmt.endPosition.row + 1,
+    parent: scope.parent?.qualifiedName ?? null,
+    exported: isPublic(name) && (scope.parent === null || scope.inside === 'class'),
+    start: stmt.startIndex,
+    end: stmt.endIndex,
+    params: [],
+    bodyless: false,
+  });
 
   walkChildren({ parent: null, inside: 'module' });
   const first = root.firstNamedChild;

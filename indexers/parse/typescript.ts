@@ -34,20 +34,29 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
     decl: Node,
     outer: Node,
     scope: Scope,
-    opts: { sigEnd?: number; exported: boolean; params?: Node | null; bodyless?: boolean; hidden?: boolean; qualifiedName?: string },
+    opts: {
+      sigEnd?: number;
+      exported: boolean;
+      params?: Node | null;
+      bodyless?: boolean;
+      hidden?: boolean;
+      qualifiedName?: string;
+      /** Decorators written before the node as its siblings (class members): the symbol starts at the first. */
+      decorators?: Node | null;
+    },
   ): SymbolDraft => {
     const parent = scope.parent;
     const sym: SymbolDraft = {
       kind,
       name,
       qualifiedName: opts.qualifiedName ?? (parent ? `${parent.qualifiedName}.${name}` : name),
-      signature: collapseSignature(text.slice(outer.startIndex, opts.sigEnd ?? outer.endIndex)),
-      doc: docBefore(outer),
-      startLine: lineOf(outer),
+      signature: collapseSignature(text.slice(opts.decorators?.startIndex ?? outer.startIndex, opts.sigEnd ?? outer.endIndex)),
+      doc: docBefore(opts.decorators ?? outer),
+      startLine: lineOf(opts.decorators ?? outer),
       endLine: outer.endPosition.row + 1,
       parent: parent?.qualifiedName ?? null,
       exported: opts.exported,
-      start: outer.startIndex,
+      start: opts.decorators?.startIndex ?? outer.startIndex,
       end: Math.max(outer.endIndex, decl.endIndex),
       params: [...parameterNames(opts.params ?? null), ...typeParameterNames(decl)],
       bodyless: opts.bodyless ?? false,
@@ -191,7 +200,15 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
     const sym = add('class', name, node, outer, scope, { sigEnd: body?.startIndex, exported });
     if (!body) return;
     const inner: Scope = { parent: sym, inFunction: false, ambient: false };
+    let decorators: Node | null = null;
     for (const member of body.namedChildren) {
+      if (member.type === 'decorator') {
+        decorators ??= member;
+        continue;
+      }
+      if (member.type === 'comment') continue;
+      const memberDecorators = decorators;
+      decorators = null;
       switch (member.type) {
         case 'method_definition':
         case 'method_signature':
@@ -205,6 +222,7 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
             hidden: !isPublicMember(member, mname),
             params: member.childForFieldName('parameters'),
             bodyless: !mbody,
+            decorators: memberDecorators,
           });
           walkBody(mbody, { parent: msym, inFunction: true, ambient: false });
           break;
@@ -219,6 +237,7 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
             sigEnd: fbody?.startIndex,
             exported: exported && isPublicMember(member, fname),
             hidden: !isPublicMember(member, fname),
+            decorators: memberDecorators,
             params: value.childForFieldName('parameters') ?? value.childForFieldName('parameter'),
           });
           walkBody(fbody, { parent: msym, inFunction: true, ambient: false });

@@ -141,3 +141,24 @@ describe('parseFile for Python', () => {
     expect(languageForPath('typings/mod.pyi')).toBe('python');
   });
 });
+
+describe('parseFile for newer Python syntax', () => {
+  it('reads async definitions, stacked decorators and type alias statements', () => {
+    const py = [
+      'type Pair = tuple[int, int]',
+      'class Client:',
+      '    async def fetch(self, url: str) -> bytes:',
+      '        """Fetch a URL."""',
+      '        return await download(url)',
+      '    @staticmethod',
+      '    @cache',
+      '    def make(): return Client()',
+      '',
+    ].join('\n');
+    const file = parseFile('client.py', py, 'python');
+    expect(outline(file)).toEqual(['type Pair 1-1', 'class Client 2-8', 'method Client.fetch 3-5', 'method Client.make 6-8']);
+    expect(symbol(file, 'Client.fetch')).toMatchObject({ signature: 'async def fetch(self, url: str) -> bytes', doc: 'Fetch a URL.', references: ['download'] });
+    expect(symbol(file, 'Client.make')).toMatchObject({ signature: '@staticmethod @cache def make()', references: ['cache', 'Client'] });
+    expect(symbol(file, 'Pair').signature).toBe('type Pair = tuple[int, int]');
+  });
+});

@@ -262,6 +262,25 @@ describe('parseFile for TSX and JavaScript', () => {
     expect(symbol(file, 'default.data').exported).toBe(true);
   });
 
+  it('starts decorated classes and members at their first decorator', () => {
+    const ts = [
+      '/** The root component. */',
+      "@Component({ selector: 'app-root' })",
+      'export class AppComponent {',
+      "  @Input() name = '';",
+      "  @HostListener('click')",
+      '  @Debounce(10)',
+      '  onClick(): void { run(); }',
+      '}',
+      '',
+    ].join('\n');
+    const file = parseFile('app.component.ts', ts, 'typescript');
+    expect(outline(file)).toEqual(['class AppComponent 2-8', 'method AppComponent.onClick 5-7']);
+    expect(symbol(file, 'AppComponent').doc).toBe('The root component.');
+    expect(symbol(file, 'AppComponent.onClick').signature).toBe("@HostListener('click') @Debounce(10) onClick(): void");
+    expect(symbol(file, 'AppComponent.onClick').references).toEqual(['HostListener', 'Debounce', 'run']);
+  });
+
   it('reads export lists and re-exports', () => {
     const js = "function a() {}\nfunction b() {}\nexport { a };\nexport * from './c.js';\nexport { d as e } from './d.js';\n";
     const file = parseFile('m.mjs', js, 'javascript');
