@@ -93,8 +93,11 @@ export type AgentEvent =
       testCommand: string | null;
     }
   | { type: 'retrieval'; items: RetrievalItem[]; tokens: number; budget: number }
-  /** Messages added to the conversation since the previous request, and our count of the whole prompt. */
-  | { type: 'model_request'; turn: number; messages: ChatMessage[]; promptTokens: number }
+  /**
+   * Messages added to the conversation since the previous request, and our count of the whole prompt. After
+   * old output was condensed, `full` is true and `messages` is the whole conversation as sent.
+   */
+  | { type: 'model_request'; turn: number; messages: ChatMessage[]; promptTokens: number; full?: true }
   | { type: 'model_delta'; text: string }
   /** The model's raw output for one turn. */
   | { type: 'model_response'; turn: number; text: string; toolCalls: ToolCall[]; doneReason: string }

@@ -24,13 +24,18 @@ export class IncompleteAnswerError extends RagentError {}
 export async function* modelTurn(s: RunState): AsyncGenerator<AgentEvent, Interpretation | null> {
   const { deps, conversation } = s;
   const limit = Math.min(s.info.numCtx - deps.config.model.outputReserve, s.promptCap) - s.overheadTokens;
+  let condensed = false;
   if (conversation.tokens() > limit) {
     const freed = conversation.fit(limit);
-    if (freed.messages) yield { type: 'context_condensed', messages: freed.messages, tokensFreed: freed.tokensFreed };
+    condensed = freed.messages > 0;
+    if (condensed) yield { type: 'context_condensed', messages: freed.messages, tokensFreed: freed.tokensFreed };
   }
   s.turns++;
   const promptTokens = conversation.tokens() + s.overheadTokens;
-  yield { type: 'model_request', turn: s.turns, messages: conversation.takeNew(), promptTokens };
+  const fresh = conversation.takeNew();
+  // After condensing, the transcript gets the conversation as now sent, not just what is new.
+  if (condensed) yield { type: 'model_request', turn: s.turns, messages: conversation.messages(), promptTokens, full: true };
+  else yield { type: 'model_request', turn: s.turns, messages: fresh, promptTokens };
 
   let text = '';
   const streamed: ToolCall[] = [];

@@ -75,6 +75,8 @@ describe('the agent when things go wrong', () => {
     expect(retried.messages[1].content).toContain('The code that was here was dropped to make room');
     const requests = ofType(run.events, 'model_request');
     expect(requests[1]!.promptTokens).toBeLessThan(requests[0]!.promptTokens);
+    expect(requests[1]!.full).toBe(true);
+    expect(requests[1]!.messages.map((m) => m.content)).toEqual(retried.messages.map((m: any) => m.content));
     expect(run.result.outcome).toBe('no_change');
   });
 
