@@ -76,6 +76,7 @@ const slug = (repo: string): string => repo.replace(/\//g, '__');
 export function seedIndex(cacheDir: string, repo: string, checkout: string): boolean {
   const cached = join(cacheDir, slug(repo));
   if (!existsSync(join(cached, '.complete'))) return false;
+  mkdirSync(dirname(indexDir(checkout)), { recursive: true });
   cpSync(cached, indexDir(checkout), { recursive: true, filter: (src) => !src.endsWith('.complete') });
   return true;
 }

@@ -52,8 +52,8 @@ export interface RepoSummary {
   model: string;
   outDir: string;
   resultsFile: string;
-  /** Tasks selected but without a result yet (an interrupted run). */
-  pending: number;
+  /** Tasks whose run found no model: the next run of the same command retries them. */
+  retry: number;
   groups: RepoGroup[];
   tasks: Array<{ instance_id: string; repo: string; resolved: boolean; patchApplied: boolean; reason: string | null; iterations: number; tokens: number }>;
 }
@@ -77,10 +77,11 @@ function group(name: string, rows: RepoRow[]): RepoGroup {
 }
 
 /** Overall first, then each repository in name order. `rows` holds one row per task. */
-export function summarize(rows: RepoRow[], meta: { dataset: string; model: string; outDir: string; resultsFile: string; pending: number }): RepoSummary {
+export function summarize(rows: RepoRow[], meta: { dataset: string; model: string; outDir: string; resultsFile: string }): RepoSummary {
   const repos = [...new Set(rows.map((r) => r.repo))].sort();
   return {
     ...meta,
+    retry: rows.filter((r) => r.failure === 'model-unavailable').length,
     groups: [group('overall', rows), ...repos.map((repo) => group(repo, rows.filter((r) => r.repo === repo)))],
     tasks: rows.map((r) => ({
       instance_id: r.instance_id,
@@ -122,7 +123,7 @@ export function formatSummary(s: RepoSummary): string {
   ]);
   out.push(...table(head, rows, 1));
   out.push('', `model ${s.model}; iterations and tokens are means per task`);
-  if (s.pending) out.push(`${s.pending} task(s) not run yet: run the same command again to finish`);
+  if (s.retry) out.push(`${s.retry} task(s) found no model: run the same command again to retry them`);
   out.push(`results: ${s.resultsFile}`);
   return out.join('\n');
 }

@@ -121,7 +121,6 @@ export async function runRepoEval(opts: RepoEvalOptions): Promise<RepoSummary> {
     model: config.model.name,
     outDir: opts.outDir,
     resultsFile: log.file,
-    pending: selected.length - chosen.length,
   });
 }
 
