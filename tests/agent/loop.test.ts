@@ -99,6 +99,43 @@ describe('the planner loop', () => {
     expect(run.result.outcome).toBe('verified');
   });
 
+  it('runs several calls of one turn in order, each answered, and ignores calls after an accepted finish', async () => {
+    run = await runE2E({
+      index: 'none',
+      files: { 'README.md': '# notes\n', 'a.txt': 'alpha\n' },
+      script: [
+        {
+          toolCalls: [
+            { name: 'read_file', arguments: { path: 'README.md' } },
+            { name: 'run_tests', arguments: {} },
+            { name: 'finish', arguments: { summary: 'nothing to change' } },
+            { name: 'create_file', arguments: { path: 'late.txt', content: 'x' } },
+          ],
+        },
+      ],
+    });
+    const results = ofType(run.events, 'tool_result');
+    expect(results.map((r) => [r.name, r.ok])).toEqual([
+      ['read_file', true],
+      ['run_tests', false],
+      ['finish', true],
+    ]);
+    expect(results[1]!.output).toBe('there is no test command: none is configured (agent.testCommand) and none was detected.');
+    expect(run.events[0]).toMatchObject({ type: 'start', testCommand: null });
+    expect(run.result).toMatchObject({ outcome: 'no_change', testCommand: null, testsBefore: null, summary: 'nothing to change' });
+    expect(run.result.criteria.statement).toBe('No test command was found, so nothing could be verified.');
+  });
+
+  it('without a test command a change is reported as unverified', async () => {
+    run = await runE2E({
+      index: 'none',
+      files: { 'notes.md': '# notes\n\ntodo\n' },
+      script: [call('edit_file', { path: 'notes.md', search: 'todo', replace: 'done' }), call('finish', { summary: 'marked done' })],
+    });
+    expect(run.result).toMatchObject({ outcome: 'unverified', filesChanged: ['notes.md'], testsAfter: null, iterations: 0 });
+    expect(run.result.criteria).toMatchObject({ noRegressions: null, taskTestsPass: null });
+  });
+
   it('stops when the token budget is spent', async () => {
     run = await runE2E({ index: 'none', config: { agent: { maxTokens: 50 } }, script: [call('read_file', { path: 'README.md' })] });
     expect(run.result).toMatchObject({ outcome: 'no_change', summary: 'Stopped: the token budget (agent.maxTokens = 50) is spent.' });
