@@ -86,9 +86,26 @@ export const metaSchema = new Schema([
   str('updatedAt'),
 ]);
 
+/**
+ * A Utf8 column built in one pass: byte offsets from `Buffer.byteLength`, then every string encoded into one
+ * buffer. Arrow's generic builder encodes value by value and dominated write time on large repositories.
+ */
+function utf8Column(type: Utf8, values: string[]): Data {
+  const offsets = new Int32Array(values.length + 1);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    total += Buffer.byteLength(values[i]!, 'utf8');
+    offsets[i + 1] = total;
+  }
+  const data = Buffer.allocUnsafe(total);
+  for (let i = 0; i < values.length; i++) data.write(values[i]!, offsets[i]!, 'utf8');
+  return makeData({ type, length: values.length, nullCount: 0, valueOffsets: offsets, data });
+}
+
 function column(type: DataType, values: unknown[]): Data {
   if (type instanceof Int32) return makeData({ type, length: values.length, data: Int32Array.from(values as number[]) });
   if (type instanceof Float64) return makeData({ type, length: values.length, data: Float64Array.from(values as number[]) });
+  if (type instanceof Utf8) return utf8Column(type, values as string[]);
   return vectorFromArray(values, type).data[0]!;
 }
 

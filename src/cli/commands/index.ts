@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { indexRepository, indexStatus, type IndexStatus } from '../../../indexers/index-repository.js';
+import type { IndexStatus } from '../../../indexers/index-repository.js';
 import type { IndexStats } from '../../../indexers/types.js';
 import { commandContext, printJson } from '../context.js';
 import { progressReporter } from '../progress.js';
@@ -42,6 +42,8 @@ function statusText(s: IndexStatus): string {
 
 async function runIndex(flags: IndexFlags, cmd: Command): Promise<void> {
   const ctx = commandContext(cmd);
+  // Loaded here, not at start-up: parsers and the store are heavy and other commands do not need them.
+  const { indexRepository, indexStatus } = await import('../../../indexers/index-repository.js');
   if (flags.status) {
     const status = await indexStatus(ctx.repo, ctx.config);
     if (flags.json) printJson(status);
