@@ -204,3 +204,23 @@ function summarise(path: string, fallbackId: string): RunSummary | null {
     path,
   };
 }
+
+/** The lines of one run's transcript, found by id or a unique id prefix; null when none or several match. */
+export function readTranscript(repoRoot: string, idOrPrefix: string): { id: string; lines: TranscriptLine[] } | null {
+  const dir = runsDir(repoRoot);
+  if (!existsSync(dir)) return null;
+  const matches = readdirSync(dir).filter((n) => n.endsWith('.jsonl') && n.startsWith(idOrPrefix));
+  const exact = matches.find((n) => n === `${idOrPrefix}.jsonl`);
+  const name = exact ?? (matches.length === 1 ? matches[0] : undefined);
+  if (!name) return null;
+  const lines: TranscriptLine[] = [];
+  for (const raw of readFileSync(join(dir, name), 'utf8').split('\n')) {
+    if (!raw.trim()) continue;
+    try {
+      lines.push(JSON.parse(raw) as TranscriptLine);
+    } catch {
+      // A line cut short by a crash.
+    }
+  }
+  return { id: name.slice(0, -'.jsonl'.length), lines };
+}

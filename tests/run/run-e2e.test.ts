@@ -125,8 +125,17 @@ describe('ragent run end to end (CLI, scripted model, real git)', { timeout: 120
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ id, outcome: 'fixed', exitCode: 0, title: INITIALS_TASK.slice(0, 99) + (INITIALS_TASK.length > 100 ? '…' : '') });
     expect(list[0].tokens.prompt).toBeGreaterThan(0);
-    const table = await cli(['runs'], { cwd: repo.root });
+    const table = await cliInProcess(['--repo', repo.root, 'runs']);
     expect(table.stdout).toMatch(new RegExp(`${id}\\s+\\S+ \\S+\\s+fixed`));
+    const shown = await cliInProcess(['--repo', repo.root, 'runs', id.slice(0, 18)]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^${id} \\(run\\) on ragent/initials with ${MODEL}\\ntask: `));
+    expect(shown.stdout).toMatch(/ {2}edit_file src\/names\.js\n/);
+    expect(shown.stdout).toMatch(/tests \(full\): 2 passed, 0 failed/);
+    expect(shown.stdout).toMatch(/fixed \(exit 0\) after \d+s; \d+ tokens\n/);
+    const unknown = await cliInProcess(['--repo', repo.root, 'runs', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no single run matches "nope"/);
   });
 });
 

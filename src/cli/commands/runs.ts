@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { listRuns, type RunSummary } from '../../run/transcript.js';
+import { UsageError } from '../../errors.js';
+import type { RunEvent } from '../../run/pipeline.js';
+import { describeEvent } from '../../run/progress.js';
+import { listRuns, readTranscript, type RunSummary, type TranscriptLine } from '../../run/transcript.js';
 import { commandContext, printJson } from '../context.js';
 
 function duration(ms: number | null): string {
@@ -26,15 +29,41 @@ export function formatRuns(runs: RunSummary[]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `ragent runs`: the recorded runs with outcome, time and tokens. */
+/** One run's transcript as readable lines: what it was asked, what it did, how it ended. */
+export function formatTranscript(lines: TranscriptLine[]): string {
+  const out: string[] = [];
+  for (const l of lines) {
+    const at = l.t.slice(11, 19);
+    if (l.kind === 'start') out.push(`${l.id} (${l.mode}) on ${l.branch} with ${l.model}`, `task: ${l.title}`);
+    else if (l.kind === 'note') out.push(`${at} ${l.text.split('\n')[0]}`);
+    else if (l.kind === 'event') {
+      const text = describeEvent(l.event as RunEvent);
+      if (text) out.push(`${at} ${text}`);
+    } else if (l.kind === 'end') {
+      out.push(`${at} ${l.outcome} (exit ${l.exitCode}) after ${duration(l.durationMs)}; ${l.tokens.prompt + l.tokens.output} tokens`);
+      if (l.summary) out.push(l.summary);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `ragent runs [id]`: the recorded runs with outcome, time and tokens, or one run's transcript. */
 export function registerRuns(program: Command): void {
   program
     .command('runs')
-    .description('list recorded runs (transcripts in .ragent/runs/) with outcome, time and tokens')
-    .option('--json', 'print the list as JSON')
+    .argument('[id]', 'show this run (an id or a unique prefix of one)')
+    .description('list recorded runs (transcripts in .ragent/runs/) with outcome, time and tokens, or show one')
+    .option('--json', 'print the list (or the transcript lines) as JSON')
     .option('-n, --limit <n>', 'show at most this many runs', (v) => Number.parseInt(v, 10))
-    .action((opts: { json?: boolean; limit?: number }, cmd: Command) => {
+    .action((id: string | undefined, opts: { json?: boolean; limit?: number }, cmd: Command) => {
       const ctx = commandContext(cmd);
+      if (id) {
+        const found = readTranscript(ctx.repo, id);
+        if (!found) throw new UsageError(`no single run matches "${id}"`, 'list the runs with `ragent runs` and pass an id (or a unique prefix)');
+        if (opts.json) printJson(found.lines);
+        else process.stdout.write(formatTranscript(found.lines));
+        return;
+      }
       let runs = listRuns(ctx.repo);
       if (opts.limit && opts.limit > 0) runs = runs.slice(0, opts.limit);
       if (opts.json) printJson(runs);
