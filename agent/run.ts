@@ -171,15 +171,20 @@ async function* loop(s: RunState): AsyncGenerator<AgentEvent, void> {
         return;
       }
     }
-    if (turnsThisRound >= TURNS_PER_ROUND && s.roundEdits > 0 && !s.done && deps.tests.command) {
-      // Many edits and no test run: verify for the model, as a round of its own.
-      const round = yield* verifyChanges(deps.tests, deps.edits.changedFiles(), deps.signal);
-      record(s, round);
+    if (turnsThisRound >= TURNS_PER_ROUND && s.roundEdits > 0 && !s.done) {
+      // Many edits and no test run: verify for the model (when there are tests), as a round of its own, so
+      // the iteration budget bounds the run either way.
+      let summary = `${s.roundEdits} edit(s) applied; no test command`;
+      if (deps.tests.command) {
+        const round = yield* verifyChanges(deps.tests, deps.edits.changedFiles(), deps.signal);
+        record(s, round);
+        summary = `${s.roundEdits} edit(s) applied; tests: ${countsOf(round.run)}`;
+        s.conversation.add({ role: 'user', content: reflection(s, round.run, round.scope, '') }, 'feedback');
+      }
       s.iterations++;
-      yield { type: 'iteration', n: s.iterations, summary: `${s.roundEdits} edit(s) applied; tests: ${countsOf(round.run)}` };
+      yield { type: 'iteration', n: s.iterations, summary };
       s.roundEdits = 0;
       turnsThisRound = 0;
-      s.conversation.add({ role: 'user', content: reflection(s, round.run, round.scope, '') }, 'feedback');
       if (s.iterations >= maxIterations) {
         s.stopReason = `the iteration budget (agent.maxIterations = ${maxIterations}) is spent`;
         return;

@@ -136,6 +136,16 @@ describe('the planner loop', () => {
     expect(run.result.criteria).toMatchObject({ noRegressions: null, taskTestsPass: null });
   });
 
+  it('verifies for the model after many edits without a test run, as a round of its own', async () => {
+    const toggles = Array.from({ length: 11 }, (_, i) =>
+      call('edit_file', i % 2 === 0 ? { path: 'src/duration.js', search: BUG, replace: RIGHT } : { path: 'src/duration.js', search: RIGHT, replace: BUG }),
+    );
+    run = await runE2E({ index: 'none', config: { agent: { maxIterations: 1 } }, script: [...toggles, call('read_file', { path: 'README.md' })] });
+    expect(ofType(run.events, 'edit_applied')).toHaveLength(11);
+    expect(ofType(run.events, 'iteration')).toEqual([{ type: 'iteration', n: 1, summary: '11 edit(s) applied; tests: 3 passed, 0 failed' }]);
+    expect(run.result).toMatchObject({ outcome: 'verified', iterations: 1, summary: 'Stopped: the iteration budget (agent.maxIterations = 1) is spent.' });
+  });
+
   it('stops when the token budget is spent', async () => {
     run = await runE2E({ index: 'none', config: { agent: { maxTokens: 50 } }, script: [call('read_file', { path: 'README.md' })] });
     expect(run.result).toMatchObject({ outcome: 'no_change', summary: 'Stopped: the token budget (agent.maxTokens = 50) is spent.' });
