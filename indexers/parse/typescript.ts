@@ -418,8 +418,11 @@ function memberPath(node: Node | null): string | null {
   return null;
 }
 
+/** Whether an object literal holds methods; only its first members are looked at, data tables can be huge. */
 function hasFunctionMembers(obj: Node): boolean {
-  for (const member of obj.namedChildren) {
+  const count = Math.min(obj.namedChildCount, 64);
+  for (let i = 0; i < count; i++) {
+    const member = obj.namedChild(i)!;
     if (member.type === 'method_definition') return true;
     if (member.type === 'pair') {
       const value = member.childForFieldName('value');

@@ -98,6 +98,16 @@ describe('chunkFile for code', () => {
     expect(out.map((c) => `${c.kind} ${c.name} ${c.startLine}-${c.endLine}`)).toEqual(['text  4-6', 'function a 1-1', 'function b 3-3']);
   });
 
+  it('cuts a code file without symbols into header chunks that keep every line', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => (i % 7 === 6 ? '' : `run(${i});`));
+    const text = `${lines.join('\n')}\n`;
+    const out = chunks('scripts/setup.js', text, 'javascript', 20);
+    expect(out.length).toBeGreaterThanOrEqual(3);
+    expect(out.every((c) => c.kind === 'header' && c.endLine - c.startLine < 20)).toBe(true);
+    const covered = new Set(out.flatMap((c) => Array.from({ length: c.endLine - c.startLine + 1 }, (_, k) => c.startLine + k)));
+    lines.forEach((l, i) => l && expect(covered.has(i + 1)).toBe(true));
+  });
+
   it('builds the embedded text from path, name, signature, doc and code, and tokens from code and path', () => {
     const text = '/** Parses HTTP responses. */\nexport function parseResponse(raw: string): Response {\n  return decodeBody(raw);\n}\n';
     const [c] = chunks('src/net/http_client.ts', text, 'typescript', 50);
