@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { AgentEvent, AgentResult, DoneCriteria, TestSummary } from '../../agent/events.js';
 import type { RagentConfig } from '../config/schema.js';
 import { ModelUnavailableError, RagentError, UsageError } from '../errors.js';
@@ -181,6 +181,7 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
   }
   const branch = opts.branch ?? uniqueBranch(repo, `${config.ci.branchPrefix}${slugify(task.title)}`);
   // Mistakes the user can fix are reported before anything is spent on the model.
+  if (opts.outFile) assertWritableTarget(opts.outFile);
   headCommit(repo);
   assertBranchName(repo, branch);
   if (!opts.resetBranch && branchExists(repo, branch)) {
@@ -278,8 +279,13 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
   cleanup(repo, wt, report);
 
   if (report.patch && opts.outFile) {
-    report.outFile = resolve(opts.outFile);
-    writeFileSync(report.outFile, report.patch);
+    try {
+      writeFileSync(resolve(opts.outFile), report.patch);
+      report.outFile = resolve(opts.outFile);
+    } catch (err) {
+      // The change is safe on its branch; say why the file is missing instead of failing the run.
+      report.steps.push(`--out: cannot write ${resolve(opts.outFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
   }
   if (report.patch && opts.apply && report.outcome === 'fixed') {
     try {
@@ -293,6 +299,18 @@ export async function runOneShot(opts: OneShotOptions, deps: PipelineDeps): Prom
   phase('done', `${report.outcome} (exit ${report.exitCode})`);
   transcript.end(endOf(report));
   return report;
+}
+
+/** `--out` must name a file in an existing directory. */
+function assertWritableTarget(file: string): void {
+  const path = resolve(file);
+  const dir = dirname(path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`cannot write the patch to ${path}: ${dir} is not a directory`, 'pass --out with a path in an existing directory');
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`cannot write the patch to ${path}: it is a directory`, 'pass --out with a file name, e.g. fix.patch');
+  }
 }
 
 function endOf(report: RunReport) {

@@ -233,6 +233,9 @@ describe('ragent run outcomes and exit codes', { timeout: 120_000 }, () => {
     const dirtyApply = await cliInProcess([...r, '--issue', 'x', '--apply']);
     expect(dirtyApply.code).toBe(2);
     expect(dirtyApply.stderr).toMatch(/--apply needs a clean working tree/);
+    const badOut = await cliInProcess([...r, '--issue', 'x', '--out', join(repo.root, 'no-such-dir', 'fix.patch')]);
+    expect(badOut.code).toBe(2);
+    expect(badOut.stderr).toMatch(/cannot write the patch to .*no-such-dir\/fix\.patch: .* is not a directory/);
     git(repo.root, 'branch', 'taken');
     repo.write('README.md', INITIALS_REPO['README.md']!);
     const taken = await cliInProcess([...r, '--issue', 'x', '--branch', 'taken', '--test-cmd', 'node --test']);
