@@ -48,11 +48,12 @@ export interface RepoEvalOptions {
   taskTimeoutMs: number;
   /** Wall-clock limit of one grading test run. */
   testTimeoutMs: number;
+  /** How long a run asked to stop (at its timeout) may take to do so before it is left behind; default 15 s. */
+  stopGraceMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: RepoProgress) => void;
 }
 
-/** How long a run that was asked to stop may take to do so before it is left behind. */
 const STOP_GRACE_MS = 15_000;
 
 const seconds = (t0: number): number => Math.round(performance.now() - t0) / 1000;
@@ -214,7 +215,7 @@ async function runAgentBounded(
   let release: () => void = () => {};
   const leftBehind = new Promise<null>((resolve) => {
     const onAbort = (): void => {
-      const t = setTimeout(() => resolve(null), STOP_GRACE_MS);
+      const t = setTimeout(() => resolve(null), opts.stopGraceMs ?? STOP_GRACE_MS);
       release = () => clearTimeout(t);
     };
     controller.signal.addEventListener('abort', onAbort, { once: true });
