@@ -46,7 +46,8 @@ const MAX_LISTED = 8;
 /**
  * Replace the unique occurrence of `search` in `text` with `replace`. Tries, in order: exact text;
  * the same lines ignoring trailing whitespace, line endings and tabs-vs-spaces; the same lines at another
- * indentation (the replacement is re-indented by the same amount); a close, unique fuzzy match.
+ * indentation (the replacement is re-indented by the same amount); either of those with blank lines
+ * ignored; a close, unique fuzzy match.
  * Lines outside the match are never touched; the file's line endings and final newline are kept.
  * @throws EditError `empty_search`, `no_change`, `no_match` (quoting the closest lines) or `ambiguous`.
  */
@@ -106,6 +107,10 @@ function countNewlines(s: string, from: number, to: number): number {
 
 interface Window {
   start: number;
+  /** End of the matched lines (exclusive); start + search lines unless blank lines were skipped. */
+  end?: number;
+  /** File line matched by each search line (-1 for a search blank line the file lacks); default start + i. */
+  map?: number[];
   /** Columns to add to the search's indentation to get the file's. */
   delta: number;
   similarity: number;
@@ -138,8 +143,11 @@ function lineMatch(src: string, search: string, replace: string, path: string): 
     const w = { start: j, delta: delta ?? 0, similarity: 1 };
     (w.delta === 0 ? sameIndent : shifted).push(w);
   }
+  if (!sameIndent.length && !shifted.length) {
+    for (const w of blankInsensitive(F, Fb, S, Sb)) (w.delta === 0 ? sameIndent : shifted).push(w);
+  }
   for (const [kind, found] of [['whitespace', sameIndent], ['indentation', shifted]] as const) {
-    if (found.length > 1) throw ambiguous(path, found.map((w) => [w.start + 1, w.start + n] as [number, number]));
+    if (found.length > 1) throw ambiguous(path, found.map((w) => [w.start + 1, w.end ?? w.start + n] as [number, number]));
     if (found.length === 1) return splice(lines, found[0]!, S, R, kind, replaceEol);
   }
 
@@ -153,6 +161,35 @@ function lineMatch(src: string, search: string, replace: string, path: string): 
     return splice(lines, best, S, R, 'fuzzy', replaceEol);
   }
   throw noMatch(path, F, S, Sb, best);
+}
+
+/**
+ * The same lines with blank lines ignored on both sides (the model left out or added an empty line), the
+ * indentation shifted consistently or not at all.
+ */
+function blankInsensitive(F: string[], Fb: string[], S: string[], Sb: string[]): Window[] {
+  const nbS = Sb.flatMap((b, i) => (b === '' ? [] : [i]));
+  const nbF = Fb.flatMap((b, j) => (b === '' ? [] : [j]));
+  const m = nbS.length;
+  const out: Window[] = [];
+  if (m < 2) return out;
+  for (let k = 0; k + m <= nbF.length; k++) {
+    let delta: number | null = null;
+    let t = 0;
+    for (; t < m; t++) {
+      const j = nbF[k + t]!;
+      const i = nbS[t]!;
+      if (Fb[j] !== Sb[i]) break;
+      const d = indentWidth(F[j]!) - indentWidth(S[i]!);
+      if (delta === null) delta = d;
+      else if (d !== delta) break;
+    }
+    if (t < m) continue;
+    const map = S.map(() => -1);
+    nbS.forEach((i, u) => (map[i] = nbF[k + u]!));
+    out.push({ start: nbF[k]!, end: nbF[k + m - 1]! + 1, map, delta: delta ?? 0, similarity: 1 });
+  }
+  return out;
 }
 
 /** Windows of the file ranked by similarity to the search block (best first), or [] when too costly. */
@@ -232,26 +269,42 @@ function blockDelta(F: string[], S: string[], start: number): number {
 
 /**
  * Replace the window's lines with the replacement. Replacement lines that repeat a search line verbatim
- * are context: they keep the file's own line, so only the lines the model changed are written.
+ * are context: they keep the file's own line, so only the lines the model changed are written. Blank lines
+ * of the file that the search left out are kept between two context lines.
  */
 function splice(lines: Line[], w: Window, S: string[], R: string[], kind: MatchKind, replaceEol: '\n' | '\r\n'): SearchReplaceResult {
-  const n = S.length;
-  const block = lines.slice(w.start, w.start + n);
-  const useTabs = usesTabs(block.map((l) => l.text)) ?? usesTabs(lines.map((l) => l.text)) ?? false;
-  const toFile = indentMapping(block.map((l) => l.text), S, w.delta);
+  const start = w.start;
+  const end = w.end ?? start + S.length;
+  const map = w.map ?? S.map((_, i) => start + i);
+  const matched = map.map((j) => (j >= 0 ? lines[j]!.text : ''));
+  const useTabs = usesTabs(lines.slice(start, end).map((l) => l.text)) ?? usesTabs(lines.map((l) => l.text)) ?? false;
+  const toFile = indentMapping(matched, S, w.delta);
   const fromSearch = new Map<number, number>();
   for (const [si, ri] of lcsPairs(S, R)) fromSearch.set(ri, si);
+  const mapped = new Set(map);
   const text = joinLines(lines);
   const eol = text.includes('\n') ? dominantEol(text) : replaceEol;
-  const lastEol = block[n - 1]!.eol;
-  const out: Line[] = R.map((r, k) => {
+  const out: Line[] = [];
+  R.forEach((r, k) => {
     const si = fromSearch.get(k);
-    return { text: si !== undefined ? block[si]!.text : setIndent(r, toFile(indentWidth(r)), useTabs), eol };
+    const j = si !== undefined ? map[si]! : -1;
+    if (j < 0) {
+      out.push({ text: setIndent(r, toFile(indentWidth(r)), useTabs), eol });
+      return;
+    }
+    out.push({ text: lines[j]!.text, eol });
+    // File lines the search skipped after this one stay, unless the model deleted what follows them.
+    let ni = si! + 1;
+    while (ni < S.length && map[ni]! < 0) ni++;
+    const nextSi = fromSearch.get(k + 1);
+    if (ni < S.length && k + 1 < R.length && (nextSi === undefined || nextSi <= ni)) {
+      for (let x = j + 1; x < map[ni]!; x++) if (!mapped.has(x)) out.push({ text: lines[x]!.text, eol });
+    }
   });
-  if (out.length) out[out.length - 1]!.eol = lastEol;
+  if (out.length) out[out.length - 1]!.eol = lines[end - 1]!.eol;
   // Deleting a file's last lines leaves the line before them as it was, newline included.
-  const next = [...lines.slice(0, w.start), ...out, ...lines.slice(w.start + n)];
-  return { text: joinLines(next), matchedBy: kind, line: w.start + 1, endLine: w.start + n, similarity: w.similarity };
+  const next = [...lines.slice(0, start), ...out, ...lines.slice(end)];
+  return { text: joinLines(next), matchedBy: kind, line: start + 1, endLine: end, similarity: w.similarity };
 }
 
 /**

@@ -80,6 +80,21 @@ describe('applySearchReplace: the matching ladder', () => {
     expect(r.text).toBe(TS.replace('sum += item.price;', 'sum += item.price * 2;'));
   });
 
+  it('matches a search that leaves out or adds blank lines, keeping the file’s blank lines', () => {
+    const file = 'function f() {\n  a();\n\n  b();\n  c();\n}\n';
+    const changed = applySearchReplace(file, 'a();\nb();', 'a();\nb2();');
+    expect(changed.matchedBy).toBe('indentation');
+    expect([changed.line, changed.endLine]).toEqual([2, 4]);
+    expect(changed.text).toBe('function f() {\n  a();\n\n  b2();\n  c();\n}\n');
+    const inserted = applySearchReplace(file, '  a();\n  b();\n  c();', '  a();\n  b();\n  log();\n  c();');
+    expect(inserted.matchedBy).toBe('whitespace');
+    expect(inserted.text).toBe('function f() {\n  a();\n\n  b();\n  log();\n  c();\n}\n');
+    const deleted = applySearchReplace(file, '  a();\n  b();\n  c();', '  a();\n  c();');
+    expect(deleted.text).toBe('function f() {\n  a();\n  c();\n}\n');
+    const extra = applySearchReplace(file, '  b();\n\n  c();', '  b();\n\n  c(1);');
+    expect(extra.text).toBe('function f() {\n  a();\n\n  b();\n\n  c(1);\n}\n');
+  });
+
   it('preserves CRLF line endings and a missing final newline', () => {
     const file = 'a = 1\r\nb = 2\r\nc = 3';
     const r1 = applySearchReplace(file, 'b = 2\n', 'b = 20\nb2 = 21\n');

@@ -140,6 +140,38 @@ describe('applySearchReplace properties', () => {
     );
   });
 
+  it('a block sent without its blank lines replaces exactly that block', () => {
+    const withBlanks = fc.array(fc.tuple(codeLine, fc.boolean()), { minLength: 2, maxLength: 25 }).map((pairs) => {
+      const lines: string[] = [];
+      tagged(pairs.map(([l]) => l)).forEach((l, i) => {
+        lines.push(l);
+        if (pairs[i]![1]) lines.push('');
+      });
+      return lines;
+    });
+    fc.assert(
+      fc.property(
+        withBlanks,
+        fc.constantFrom<'\n' | '\r\n'>('\n', '\r\n'),
+        fc.nat(),
+        fc.nat(),
+        fc.array(codeLine, { minLength: 1, maxLength: 3 }),
+        (lines, eol, a, b, rep) => {
+          const d: Doc = { lines, eol, finalNewline: true };
+          const nonBlank = lines.flatMap((l, i) => (l ? [i] : []));
+          const s = nonBlank[a % nonBlank.length]!;
+          const e = nonBlank[Math.min(nonBlank.length - 1, nonBlank.indexOf(s) + (b % 5))]!;
+          const search = lines.slice(s, e + 1).filter((l) => l !== '').join('\n');
+          const newLines = tagged(rep, 'N');
+          const r = applySearchReplace(render(d), search, newLines.join('\n'));
+          expect([r.line, r.endLine]).toEqual([s + 1, e + 1]);
+          expect(r.text).toBe(spliced(d, s, e, newLines));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('a slightly wrong search lands on the intended block or is refused — never elsewhere', () => {
     fc.assert(
       fc.property(
@@ -204,8 +236,9 @@ describe('applySearchReplace properties', () => {
   });
 
   it('whatever the search, an applied edit leaves every line outside its reported range unchanged', () => {
+    const lineOrBlank = fc.oneof({ arbitrary: codeLine, weight: 4 }, { arbitrary: fc.constantFrom('', '  '), weight: 1 });
     fc.assert(
-      fc.property(doc(codeLine), fc.array(codeLine, { minLength: 1, maxLength: 4 }), fc.array(codeLine, { maxLength: 4 }), (d, s, rep) => {
+      fc.property(doc(lineOrBlank), fc.array(lineOrBlank, { minLength: 1, maxLength: 4 }), fc.array(lineOrBlank, { maxLength: 4 }), (d, s, rep) => {
         const text = render(d);
         let r;
         try {
