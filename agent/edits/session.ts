@@ -87,7 +87,8 @@ export class EditSession {
         break;
       }
       case 'create_file': {
-        if (before !== null && !this.created.has(where.rel) && !this.opts.allowOverwrite) {
+        // An empty file has nothing to lose, and search/replace cannot fill it.
+        if (before !== null && before !== '' && !this.created.has(where.rel) && !this.opts.allowOverwrite) {
           throw new EditError(
             'exists',
             `${where.rel} already exists.`,

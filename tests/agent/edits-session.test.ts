@@ -73,6 +73,10 @@ describe('EditSession: writing', () => {
     s.apply({ type: 'create_file', path: 'src/deep/util.ts', content: 'export const u = 2;\n' });
     expect(read(r, 'src/deep/util.ts')).toBe('export const u = 2;\n');
     expect(codeOf(() => s.apply({ type: 'create_file', path: 'a.ts', content: 'x' }))).toBe('exists');
+    writeFileSync(join(r.root, 'empty.ts'), '');
+    expect(codeOf(() => s.apply({ type: 'search_replace', path: 'empty.ts', search: '', replace: 'x' }))).toBe('empty_search');
+    s.apply({ type: 'create_file', path: 'empty.ts', content: 'export const e = 1;\n' });
+    expect(read(r, 'empty.ts')).toBe('export const e = 1;\n');
     expect(codeOf(() => s.apply({ type: 'search_replace', path: 'missing.ts', search: 'a', replace: 'b' }))).toBe('not_found');
     expect(codeOf(() => s.apply({ type: 'search_replace', path: 'src', search: 'a', replace: 'b' }))).toBe('not_a_file');
     expect(codeOf(() => s.apply({ type: 'create_file', path: 'a.ts/inner.ts', content: 'x' }))).toBe('not_a_file');
