@@ -1,11 +1,22 @@
 import type Parser from 'tree-sitter';
 import type { ParsedImport, SymbolKind } from '../types.js';
-import { collapseSignature, jsdocText, lineOf, type Extraction, type SymbolDraft } from './draft.js';
-import { queryFor } from './parser.js';
+import { collapseSignature, lineOf, type Extraction, type SymbolDraft } from './draft.js';
+import { dynamicImports, exportFrom, importStatement } from './typescript-imports.js';
+import {
+  docBefore,
+  FUNCTION_VALUES,
+  firstLineEnd,
+  hasFunctionMembers,
+  isPublicMember,
+  leadingComment,
+  memberName,
+  memberPath,
+  parameterNames,
+  typeParameterNames,
+} from './typescript-syntax.js';
 
 type Node = Parser.SyntaxNode;
 
-const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
 const CLASS_VALUES = new Set(['class', 'class_expression']);
 /** Statements whose blocks may declare nested functions and classes. */
 const NESTING = new Set([
@@ -399,174 +410,4 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
   if (text.includes('require(') || text.includes('import(')) dynamicImports(root, language, imports);
   imports.sort((a, b) => a.line - b.line);
   return { symbols, imports, moduleDoc: leadingComment(root) };
-}
-
-/** `a.b.c` or `a['b']` as a dotted path; null for anything computed (`a[i]`, `f().x`, `this.x`). */
-function memberPath(node: Node | null): string | null {
-  if (!node) return null;
-  if (node.type === 'identifier') return node.text;
-  if (node.type === 'member_expression') {
-    const object = memberPath(node.childForFieldName('object'));
-    const property = node.childForFieldName('property');
-    return object !== null && property ? `${object}.${property.text}` : null;
-  }
-  if (node.type === 'subscript_expression') {
-    const object = memberPath(node.childForFieldName('object'));
-    const index = node.childForFieldName('index');
-    return object !== null && index?.type === 'string' ? `${object}.${stringValue(index)}` : null;
-  }
-  return null;
-}
-
-/** Whether an object literal holds methods; only its first members are looked at, data tables can be huge. */
-function hasFunctionMembers(obj: Node): boolean {
-  const count = Math.min(obj.namedChildCount, 64);
-  for (let i = 0; i < count; i++) {
-    const member = obj.namedChild(i)!;
-    if (member.type === 'method_definition') return true;
-    if (member.type === 'pair') {
-      const value = member.childForFieldName('value');
-      if (value && FUNCTION_VALUES.has(value.type)) return true;
-    }
-  }
-  return false;
-}
-
-function memberName(name: Node): string {
-  const t = name.text;
-  if (name.type === 'string') return t.slice(1, -1);
-  return t;
-}
-
-function isPublicMember(member: Node, name: Node): boolean {
-  if (name.type === 'private_property_identifier') return false;
-  for (const c of member.children) {
-    if (c.type === 'accessibility_modifier') return c.text === 'public';
-    if (c === name) break;
-  }
-  return true;
-}
-
-function firstLineEnd(text: string, start: number, end: number): number {
-  const nl = text.indexOf('\n', start);
-  return nl < 0 || nl > end ? end : nl;
-}
-
-/** The JSDoc block directly above a declaration (nothing but blank space between them). */
-function docBefore(node: Node): string {
-  const prev = node.previousSibling;
-  if (!prev || prev.type !== 'comment') return '';
-  if (prev.endPosition.row < node.startPosition.row - 1) return '';
-  return jsdocText(prev.text);
-}
-
-/** Leading comment of the file (a license header or module overview). */
-function leadingComment(root: Node): string {
-  const first = root.firstChild;
-  if (!first || first.type !== 'comment') return '';
-  const t = first.text;
-  if (t.startsWith('/*')) return jsdocText(`/**${t.slice(t.startsWith('/**') ? 3 : 2)}`);
-  const lines: string[] = [];
-  let n: Node | null = first;
-  let row = first.startPosition.row;
-  while (n && n.type === 'comment' && n.text.startsWith('//') && n.startPosition.row <= row + 1) {
-    lines.push(n.text.replace(/^\/\/\/?\s?/, ''));
-    row = n.endPosition.row;
-    n = n.nextSibling;
-  }
-  return lines.join('\n').trim();
-}
-
-function parameterNames(params: Node | null): string[] {
-  if (!params) return [];
-  if (params.type === 'identifier') return [params.text];
-  const out: string[] = [];
-  for (const p of params.namedChildren) {
-    if (p.type === 'identifier') out.push(p.text);
-    else {
-      const n = p.childForFieldName('pattern') ?? p.childForFieldName('left') ?? p.firstNamedChild;
-      if (n?.type === 'identifier') out.push(n.text);
-    }
-  }
-  return out;
-}
-
-/** `<T, U extends X>`: type parameters are bound by the declaration, not references. */
-function typeParameterNames(decl: Node): string[] {
-  const tp = decl.childForFieldName('type_parameters');
-  if (!tp) return [];
-  const out: string[] = [];
-  for (const p of tp.namedChildren) {
-    const n = p.childForFieldName('name');
-    if (n) out.push(n.text);
-  }
-  return out;
-}
-
-function stringValue(node: Node): string {
-  const t = node.text;
-  return t.length >= 2 ? t.slice(1, -1) : t;
-}
-
-/**
- * An import statement, read from its text: `import D, * as NS from 'x'`, `import { a as b, type C } from 'x'`,
- * `import 'x'`. Parsing the short statement text is much cheaper than visiting its nodes.
- */
-function importStatement(node: Node, source: Node): ParsedImport {
-  const names: string[] = [];
-  const locals: string[] = [];
-  const text = node.text;
-  // `type` is a modifier unless it is the default import's own name (`import type from './type'`).
-  const clauseStart = /^import\s+(?:type\s+(?!from\b)(?=[\w${*]))?/.exec(text)?.[0].length ?? 6;
-  const clause = text.slice(clauseStart, source.startIndex - node.startIndex).replace(/\s*from\s*$/, '').trim();
-  let rest = clause;
-  const def = /^([A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*)\s*(?:,\s*|$)/.exec(rest);
-  if (def) {
-    names.push('default');
-    locals.push(def[1]!);
-    rest = rest.slice(def[0].length);
-  }
-  const ns = /^\*\s*as\s+([\w$\u0080-\uffff]+)/.exec(rest);
-  if (ns) {
-    names.push('*');
-    locals.push(ns[1]!);
-  } else if (rest.startsWith('{')) {
-    const close = rest.lastIndexOf('}');
-    for (const raw of rest.slice(1, close < 0 ? undefined : close).split(',')) {
-      const spec = /^(?:type\s+)?('[^']*'|"[^"]*"|\S+?)(?:\s+as\s+(\S+))?$/.exec(raw.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '').trim());
-      if (!spec) continue;
-      const name = spec[1]!.replace(/^['"]|['"]$/g, '');
-      names.push(name);
-      locals.push(spec[2] ?? name);
-    }
-  }
-  return { source: stringValue(source), names, locals, line: lineOf(node), resolvedPath: null };
-}
-
-function exportFrom(node: Node, source: Node): ParsedImport {
-  const names: string[] = [];
-  for (const clause of node.namedChildren) {
-    if (clause.type === 'export_clause') {
-      for (const spec of clause.namedChildren) {
-        const n = spec.childForFieldName('name');
-        if (n) names.push(n.text);
-      }
-    } else if (clause.type === 'namespace_export') names.push('*');
-  }
-  if (names.length === 0) names.push('*');
-  return { source: stringValue(source), names, locals: [], line: lineOf(node), resolvedPath: null };
-}
-
-const DYNAMIC_IMPORT = `(call_expression function: [(import) (identifier)] @fn arguments: (arguments . (string) @src))`;
-
-/** `require('x')` and `import('x')` anywhere in the file; only run when the text mentions them. */
-function dynamicImports(root: Node, language: 'typescript' | 'tsx' | 'javascript', imports: ParsedImport[]): void {
-  const query = queryFor(language, DYNAMIC_IMPORT);
-  for (const m of query.matches(root)) {
-    const fn = m.captures.find((c) => c.name === 'fn')?.node;
-    const src = m.captures.find((c) => c.name === 'src')?.node;
-    if (!fn || !src) continue;
-    if (fn.type === 'identifier' && fn.text !== 'require') continue;
-    imports.push({ source: stringValue(src), names: ['*'], locals: [], line: lineOf(src), resolvedPath: null });
-  }
 }
