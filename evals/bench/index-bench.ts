@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,24 +15,26 @@ const BIN = fileURLToPath(new URL('../../bin/ragent.js', import.meta.url));
 
 interface Measure {
   wallS: number;
+  /** User plus system CPU seconds, all threads: steadier than wall time on a busy machine. */
+  cpuS: number;
   rssMb: number;
   stdout: string;
 }
 
 /** Run a command under GNU time and return its wall time and peak resident set size. */
 function measure(cmd: string, args: string[], cwd: string): Measure {
-  const res = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const res = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     cwd,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
     env: { ...process.env, NO_COLOR: '1' },
   });
   const lines = res.stderr.trim().split('\n');
-  const [wall, rss] = lines[lines.length - 1]!.split(' ').map(Number);
+  const [wall, rss, user, sys] = lines[lines.length - 1]!.split(' ').map(Number);
   if (res.status !== 0 || !Number.isFinite(wall)) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${res.status}):\n${res.stderr.slice(-2000)}`);
   }
-  return { wallS: wall!, rssMb: rss! / 1024, stdout: res.stdout };
+  return { wallS: wall!, cpuS: user! + sys!, rssMb: rss! / 1024, stdout: res.stdout };
 }
 
 function median(xs: number[]): number {
@@ -73,8 +75,20 @@ function pickFileToChange(dir: string): string {
   return sized[Math.floor(sized.length / 2)]!.p;
 }
 
-function row(name: string, m: { wallS: number; rssMb: number }, floor: number, note = ''): string {
-  return `| ${name.padEnd(34)} | ${m.wallS.toFixed(2).padStart(7)} | ${m.rssMb.toFixed(0).padStart(8)} | ${(m.wallS / floor).toFixed(2).padStart(8)}x | ${note}`;
+type Summary = { wallS: number; cpuS: number; rssMb: number };
+
+function row(name: string, m: Summary, floor: number, note = ''): string {
+  const cells = [name.padEnd(36), m.wallS.toFixed(2).padStart(6), m.cpuS.toFixed(2).padStart(6), m.rssMb.toFixed(0).padStart(11), `${(m.wallS / floor).toFixed(2)}x`.padStart(8), note];
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** ragent's own time for the work (`ms` of its JSON stats), without process start-up. */
+function workMs(ms: Measure[]): string {
+  return `work ${median(ms.map((m) => Number((JSON.parse(m.stdout) as { ms: number }).ms) / 1000)).toFixed(2)} s`;
+}
+
+function loadAverage(): string {
+  return execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
 }
 
 function main(): void {
@@ -90,6 +104,7 @@ function main(): void {
   const dir = prepareCopy(resolve(source));
   try {
     const tracked = git(dir, 'ls-files').split('\n').filter(Boolean).length;
+    const loadStart = loadAverage();
     const target = pickFileToChange(dir);
     const ctags: Measure[] = [];
     const full: Measure[] = [];
@@ -109,18 +124,22 @@ function main(): void {
       incremental.push(inc);
       incStats = JSON.parse(inc.stdout) as Record<string, unknown>;
     }
-    const pick = (ms: Measure[]) => ({ wallS: median(ms.map((m) => m.wallS)), rssMb: median(ms.map((m) => m.rssMb)) });
+    const pick = (ms: Measure[]): Summary => ({
+      wallS: median(ms.map((m) => m.wallS)),
+      cpuS: median(ms.map((m) => m.cpuS)),
+      rssMb: median(ms.map((m) => m.rssMb)),
+    });
     const floor = pick(ctags).wallS;
     const out = [
       `repository: ${source} (${tracked} tracked files; indexed ${stats.files} files, ${stats.symbols} symbols, ${stats.chunks} chunks, ${stats.edges} edges)`,
-      `runs: ${runs} (median); node ${process.version}; changed file: ${target}`,
+      `runs: ${runs} (median); node ${process.version}; ${cpus().length} cores; load average ${loadStart} at start, ${loadAverage()} at end; changed file: ${target}`,
       '',
-      '| run                                | wall s  | peak RSS MB | vs ctags |',
-      '|------------------------------------|---------|-------------|----------|',
+      `| ${'run'.padEnd(36)} | wall s | cpu s  | peak RSS MB | vs ctags | note |`,
+      `|${'-'.repeat(38)}|--------|--------|-------------|----------|------|`,
       row('ctags -R (floor)', pick(ctags), floor),
-      row('ragent index --full (hash embedder)', pick(full), floor),
-      row('ragent index, nothing changed', pick(noop), floor),
-      row('ragent index, one file changed', pick(incremental), floor, `parsed ${incStats.changed}`),
+      row('ragent index --full (hash embedder)', pick(full), floor, workMs(full)),
+      row('ragent index, nothing changed', pick(noop), floor, workMs(noop)),
+      row('ragent index, one file changed', pick(incremental), floor, `${workMs(incremental)}; parsed ${incStats.changed}`),
       '',
       `goals: full ≤ 4x ctags (${(pick(full).wallS / floor).toFixed(2)}x), one-file re-index < 1.5 s (${pick(incremental).wallS.toFixed(2)} s), peak RSS < 1536 MB (${Math.max(pick(full).rssMb, pick(incremental).rssMb).toFixed(0)} MB)`,
     ];
