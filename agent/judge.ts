@@ -56,8 +56,9 @@ export function targetTests(task: string, baseline: RunView | null): string[] {
   const text = task.toLowerCase();
   const out = new Set<string>();
   for (const t of baseline.tests) {
-    if (t.status === 'failed') out.add(testKey(t));
-    else if (t.name.length >= MIN_NAMED_TEST_LENGTH && text.includes(t.name.toLowerCase())) out.add(testKey(t));
+    const named = t.name.length >= MIN_NAMED_TEST_LENGTH && text.includes(t.name.toLowerCase());
+    const fileNamed = Boolean(t.file) && text.includes(t.file!.toLowerCase());
+    if (t.status === 'failed' || named || fileNamed) out.add(testKey(t));
   }
   return [...out];
 }

@@ -19,6 +19,8 @@ describe('target tests', () => {
   it('are the baseline failures plus the tests the task names', () => {
     const baseline = run([p('adds numbers'), f('parses dates'), p('formats money'), p('ok')]);
     expect(targetTests('Fix the formats money rounding; ok?', baseline)).toEqual(['test/a.test.js > parses dates', 'test/a.test.js > formats money']);
+    const twoFiles = run([p('adds', 'test/a.test.js'), p('subtracts', 'test/b.test.js'), p('divides', 'test/b.test.js')]);
+    expect(targetTests('The tests in test/b.test.js should cover negative numbers', twoFiles)).toEqual(['test/b.test.js > subtracts', 'test/b.test.js > divides']);
     expect(targetTests('anything', run([p('x')], 1, false))).toEqual([]);
     expect(targetTests('anything', null)).toEqual([]);
   });
