@@ -71,6 +71,37 @@ export function dynamicImports(root: Node, language: 'typescript' | 'tsx' | 'jav
     const src = m.captures.find((c) => c.name === 'src')?.node;
     if (!fn || !src) continue;
     if (fn.type === 'identifier' && fn.text !== 'require') continue;
-    imports.push({ source: stringValue(src), names: ['*'], locals: [], line: lineOf(src), resolvedPath: null });
+    const { names, locals } = boundByCall(fn.parent);
+    imports.push({ source: stringValue(src), names, locals, line: lineOf(src), resolvedPath: null });
   }
+}
+
+/**
+ * Names a `require()`/`import()` call binds: `const x = require('m')` binds x to the whole module,
+ * `const { a, b: c } = require('m')` binds a and c to its members.
+ */
+function boundByCall(call: Node | null): { names: string[]; locals: string[] } {
+  let n = call?.parent ?? null;
+  if (n?.type === 'await_expression') n = n.parent;
+  if (n?.type !== 'variable_declarator') return { names: ['*'], locals: [] };
+  const target = n.childForFieldName('name');
+  if (target?.type === 'identifier') return { names: ['*'], locals: [target.text] };
+  const names: string[] = [];
+  const locals: string[] = [];
+  if (target?.type === 'object_pattern') {
+    for (const p of target.namedChildren) {
+      if (p.type === 'shorthand_property_identifier_pattern') {
+        names.push(p.text);
+        locals.push(p.text);
+      } else if (p.type === 'pair_pattern') {
+        const key = p.childForFieldName('key');
+        const value = p.childForFieldName('value');
+        if (key && value?.type === 'identifier') {
+          names.push(key.text);
+          locals.push(value.text);
+        }
+      }
+    }
+  }
+  return names.length ? { names, locals } : { names: ['*'], locals: [] };
 }

@@ -76,4 +76,24 @@ describe('edgesFor', () => {
     const parsed = resolveImports(parseFile('src/a.ts', "import x from './gone';\n", 'typescript'), files);
     expect(edgesFor(parsed)).toEqual([{ fromPath: 'src/a.ts', fromSymbol: '', kind: 'import', target: './gone', toPath: '', line: 1 }]);
   });
+
+  it('links references through require() and import() bindings', () => {
+    const js = [
+      "const store = require('./store');",
+      "const { render: draw, View } = require('./ui/view');",
+      'async function main() {',
+      "  const app = await import('./app');",
+      '  return draw(new View(store.load()), app.start);',
+      '}',
+      '',
+    ].join('\n');
+    const parsed = resolveImports(parseFile('src/main.js', js, 'javascript'), files);
+    expect(parsed.imports.map((i) => [i.source, i.names, i.locals, i.resolvedPath])).toEqual([
+      ['./store', ['*'], ['store'], 'src/store.ts'],
+      ['./ui/view', ['render', 'View'], ['draw', 'View'], 'src/ui/view.tsx'],
+      ['./app', ['*'], ['app'], 'src/app.ts'],
+    ]);
+    const refs = edgesFor(parsed).filter((e) => e.kind === 'ref').map((e) => `${e.target} ${e.toPath}`);
+    expect(refs).toEqual(['draw src/ui/view.tsx', 'View src/ui/view.tsx', 'store src/store.ts', 'load ', 'start ']);
+  });
 });
