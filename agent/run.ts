@@ -26,6 +26,8 @@ const CONVERSATION_SHARE = 0.3;
 const MIN_CONVERSATION_ROOM = 2_000;
 // A context budget below this is not worth a retrieval: the model starts from the tools alone.
 const MIN_CONTEXT_BUDGET = 256;
+// The task prompt names at most this many target tests; a long list would crowd out the code.
+const MAX_LISTED_TARGETS = 30;
 
 /** Run the agent on `task`; yields events and returns (and yields last) the result. */
 export async function* runAgent(task: string, deps: AgentDeps): AsyncGenerator<AgentEvent, AgentResult> {
@@ -197,7 +199,9 @@ function baselineText(baseline: TestRun | null, targets: string[]): string {
   if (!baseline) return 'No test command was found, so there is no baseline.';
   const head = `\`${baseline.command}\`: ${countsOf(baseline)}.`;
   if (!targets.length) return baseline.exitCode === 0 ? `${head} Every test passes before any change.` : head;
-  return `${head}\nThe tests this task is about (they must pass when you finish):\n${targets.map((t) => `- ${t}`).join('\n')}`;
+  const shown = targets.slice(0, MAX_LISTED_TARGETS).map((t) => `- ${t}`);
+  if (targets.length > MAX_LISTED_TARGETS) shown.push(`- and ${targets.length - MAX_LISTED_TARGETS} more`);
+  return `${head}\nThe tests this task is about (they must pass when you finish):\n${shown.join('\n')}`;
 }
 
 async function buildResult(s: RunState, cancelled: boolean, error?: { message: string; hint?: string }): Promise<AgentResult> {
