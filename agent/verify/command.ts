@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isScriptCommand, runnerOf, testScript } from './detect.js';
+import { runnerOf, scriptOf, testScript } from './detect.js';
 import type { TestCommand, TestRunner } from './types.js';
 
 /** A structured report the run writes, and how to read it. */
@@ -95,9 +95,10 @@ export function prepareCommand(root: string, cmd: TestCommand, reportDir: string
   let pathPrefix: string | null = null;
   let runner = cmd.runner;
   // A package.json script that is one runner invocation is run directly, so flags reach the runner.
-  if (isScriptCommand(cmd.command) && shellWords(cmd.command)!.length <= 3) {
-    const script = testScript(root);
-    if (script && !hasLifecycleScripts(root) && shellWords(script) && runnerOf(script)) {
+  const name = scriptOf(cmd.command);
+  if (name && shellWords(cmd.command)!.length <= 3) {
+    const script = testScript(root, name);
+    if (script && !hasLifecycleScripts(root, name) && shellWords(script) && runnerOf(script)) {
       line = script;
       runner = runnerOf(script)!;
       pathPrefix = join(root, 'node_modules', '.bin');
@@ -148,11 +149,11 @@ export function prepareCommand(root: string, cmd: TestCommand, reportDir: string
   return { executed: all.map(shellQuote).join(' '), pathPrefix, report, only: only?.length && runner !== 'cargo' ? [...only] : null };
 }
 
-/** pretest/posttest scripts would be skipped by running the test script directly. */
-function hasLifecycleScripts(root: string): boolean {
+/** pre<name>/post<name> scripts would be skipped by running the script directly. */
+function hasLifecycleScripts(root: string, name: string): boolean {
   try {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
-    return Boolean(pkg.scripts?.pretest || pkg.scripts?.posttest);
+    return Boolean(pkg.scripts?.[`pre${name}`] || pkg.scripts?.[`post${name}`]);
   } catch {
     return true;
   }

@@ -30,13 +30,13 @@ export function packageManager(root: string): 'npm' | 'pnpm' | 'yarn' {
   return 'npm';
 }
 
-/** The package.json `test` script, or null when there is none (or only npm's placeholder). */
-export function testScript(root: string): string | null {
+/** A package.json script (`test` by default), or null when there is none (or only npm's placeholder). */
+export function testScript(root: string, name = 'test'): string | null {
   const file = join(root, 'package.json');
   if (!existsSync(file)) return null;
   try {
     const pkg = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, unknown> };
-    const script = pkg.scripts?.test;
+    const script = pkg.scripts?.[name];
     if (typeof script !== 'string' || script.trim() === '' || NO_TEST_SCRIPT.test(script)) return null;
     return script.trim();
   } catch {
@@ -44,9 +44,14 @@ export function testScript(root: string): string | null {
   }
 }
 
-/** `npm test`, `pnpm run test`, `yarn test`… : a command that runs the package.json test script. */
-export function isScriptCommand(command: string): boolean {
-  return /^(npm|pnpm|yarn)(\s+run)?\s+(test|t)(\s|$)/.test(command.trim());
+/**
+ * The package.json script a command runs (`npm test` → `test`, `pnpm run test:unit` → `test:unit`), or null
+ * when the command is not a package manager running one script.
+ */
+export function scriptOf(command: string): string | null {
+  const m = /^(?:npm|pnpm|yarn)\s+(?:(t|test)|run\s+([\w:.-]+))(\s|$)/.exec(command.trim());
+  if (!m) return null;
+  return m[2] ?? 'test';
 }
 
 function fileContains(path: string, pattern: RegExp): boolean {
@@ -95,7 +100,8 @@ const JEST_CONFIGS = ['js', 'ts', 'mjs', 'cjs', 'json'].map((e) => `jest.config.
 export function detectTestCommand(root: string, config?: DetectConfig): TestCommand | null {
   const configured = config?.agent?.testCommand?.trim();
   if (configured) {
-    const script = isScriptCommand(configured) ? testScript(root) : null;
+    const name = scriptOf(configured);
+    const script = name ? testScript(root, name) : null;
     const runner = runnerOf(configured) ?? (script ? runnerOf(script) ?? 'npm-script' : 'custom');
     return { command: configured, runner, source: 'config agent.testCommand' };
   }

@@ -25,6 +25,11 @@ describe('detectTestCommand', () => {
     });
     expect(detectTestCommand(r.root, { agent: { testCommand: 'npm test' } })?.runner).toBe('vitest');
     expect(detectTestCommand(r.root, { agent: { testCommand: './check.sh' } })?.runner).toBe('custom');
+    const named = repo({ 'package.json': pkg({ test: 'tsc', 'test:unit': 'jest --ci' }) });
+    expect(detectTestCommand(named.root, { agent: { testCommand: 'npm run test:unit' } })?.runner).toBe('jest');
+    expect(prepareCommand(named.root, detectTestCommand(named.root, { agent: { testCommand: 'npm run test:unit' } })!, '/tmp/rep').executed).toBe(
+      'jest --ci --json --outputFile=/tmp/rep/jest.json',
+    );
     expect(detectTestCommand(r.root, { agent: { testCommand: '  ' } })?.source).toBe('package.json scripts.test');
   });
 
