@@ -10,6 +10,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } fro
 import { cpus, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openIndex } from '../../indexers/store/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ragent.js', import.meta.url));
 
@@ -91,7 +92,26 @@ function loadAverage(): string {
   return execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
 }
 
-function main(): void {
+/** Mean latency of exact vector search and of full-text search on the finished index. */
+async function queryLatency(dir: string): Promise<string> {
+  const index = await openIndex(dir);
+  try {
+    const queries = ['parse the input into a tree', 'print the result as text', 'solve the equation', 'read the configuration file', 'compare two values', 'convert to string'];
+    const vectors = await index.embedder().embed(queries);
+    await index.vectorSearch(vectors[0]!, 20); // warm-up: first query opens the files
+    let t0 = performance.now();
+    for (const v of vectors) await index.vectorSearch(v, 20);
+    const vectorMs = (performance.now() - t0) / vectors.length;
+    t0 = performance.now();
+    for (const q of queries) await index.fullTextSearch(q, 20);
+    const ftsMs = (performance.now() - t0) / queries.length;
+    return `query latency: exact vector search ${vectorMs.toFixed(1)} ms, full-text search ${ftsMs.toFixed(1)} ms (mean of ${queries.length}, k=20)`;
+  } finally {
+    await index.close();
+  }
+}
+
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const source = args.find((a) => !a.startsWith('--'));
   const runsArg = args.indexOf('--runs');
@@ -146,10 +166,11 @@ function main(): void {
     process.stdout.write(out.join('\n') + '\n');
     const ragentSize = execFileSync('du', ['-sm', join(dir, '.ragent')], { encoding: 'utf8' }).split('\t')[0];
     process.stdout.write(`index size on disk: ${ragentSize} MB\n`);
+    process.stdout.write(`${await queryLatency(dir)}\n`);
   } finally {
     if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
     else process.stdout.write(`kept copy: ${dir}\n`);
   }
 }
 
-main();
+await main();
