@@ -119,6 +119,13 @@ describe('ragent eval repo on a dataset made from a fixture repository (CLI, scr
     expect(rows[0].files).toEqual({ patch: 'tasks/acme__names-1/agent.patch', transcript: 'tasks/acme__names-1/transcript.jsonl', testOutput: 'tasks/acme__names-1/tests.log' });
   });
 
+  it('builds the index once per repository: the second task starts from the first task\'s', () => {
+    const notes = (id: string): string[] => readRows(join(out, 'tasks', id, 'transcript.jsonl')).filter((l) => l.kind === 'note').map((l) => l.text);
+    expect(notes('acme__names-1')).toContain('index: no index yet: building one');
+    expect(notes('acme__names-2')).toContain('index: updating the copied index');
+    expect(existsSync(join(out, 'index-cache', 'acme__names', '.complete'))).toBe(true);
+  });
+
   it('a run with nothing left runs no task and prints the same summary', () => {
     expect(third.code).toBe(0);
     expect(chatRequests(server)).toBe(chatsAfterSecond);
