@@ -21,6 +21,10 @@ export interface IdentifierScan {
   offsets: number[];
   lines: number[];
   uses: Use[];
+  /** Character code of the next significant character after each identifier (0 at the end). */
+  nexts: number[];
+  /** Character code of the significant character before each identifier (97 after another word, 0 at the start). */
+  prevs: number[];
 }
 
 const BINDING_KEYWORDS_PY = new Set(['def', 'class', 'as', 'for', 'global', 'nonlocal', 'lambda']);
@@ -40,7 +44,7 @@ function isSpace(c: number): boolean {
 
 /** Identifiers in Python source; `from`..`to` are UTF-16 offsets, `line` the 1-based line at `from`. */
 export function scanPython(text: string, from = 0, to = text.length, line = 1): IdentifierScan {
-  const out: IdentifierScan = { names: [], offsets: [], lines: [], uses: [] };
+  const out: IdentifierScan = { names: [], offsets: [], lines: [], uses: [], nexts: [], prevs: [] };
   let i = from;
   let prevSig = 0; // last significant character code, 0 at start
   let prevWord = '';
@@ -76,7 +80,7 @@ export function scanPython(text: string, from = 0, to = text.length, line = 1): 
       if (prevSig === 46) use = Use.Member;
       else if (BINDING_KEYWORDS_PY.has(prevWord)) use = Use.Binding;
       else if (nextIsSingleEquals(text, i, to)) use = Use.Binding;
-      out.names.push(name); out.offsets.push(start); out.lines.push(line); out.uses.push(use);
+      out.names.push(name); out.offsets.push(start); out.lines.push(line); out.uses.push(use); out.nexts.push(nextSignificant(text, i, to)); out.prevs.push(prevSig);
       prevSig = 97; prevWord = name;
       continue;
     }
@@ -115,7 +119,7 @@ function nextSignificant(text: string, i: number, to: number): number {
 
 /** Identifiers in JavaScript or TypeScript source (template literal holes included, regex literals skipped). */
 export function scanJavaScript(text: string, from = 0, to = text.length, line = 1): IdentifierScan {
-  const out: IdentifierScan = { names: [], offsets: [], lines: [], uses: [] };
+  const out: IdentifierScan = { names: [], offsets: [], lines: [], uses: [], nexts: [], prevs: [] };
   const templates: number[] = []; // brace depth inside each open `${`
   let i = from;
   let prevSig = 0;
@@ -173,7 +177,7 @@ export function scanJavaScript(text: string, from = 0, to = text.length, line = 
       else if (BINDING_KEYWORDS_JS.has(prevWord)) use = Use.Binding;
       else if (nextIsSingleEquals(text, i, to)) use = Use.Binding;
       else if ((prevSig === 123 || prevSig === 44) && nextSignificant(text, i, to) === 58) use = Use.Key;
-      out.names.push(name); out.offsets.push(start); out.lines.push(line); out.uses.push(use);
+      out.names.push(name); out.offsets.push(start); out.lines.push(line); out.uses.push(use); out.nexts.push(nextSignificant(text, i, to)); out.prevs.push(prevSig);
       prevSig = 97; prevWord = name;
       continue;
     }

@@ -49,7 +49,7 @@ export function assignReferences(
   const owned: number[][] = symbols.map(() => []);
   const stack: number[] = [];
   let next = 0;
-  const { names, offsets, uses, lines } = scan;
+  const { names, offsets, uses, lines, nexts, prevs } = scan;
   for (let t = 0; t < names.length; t++) {
     const at = offsets[t]!;
     while (next < symbols.length && symbols[next]!.start <= at) {
@@ -68,10 +68,13 @@ export function assignReferences(
     const seen = new Set<string>();
     const references: string[] = [];
     const refLines: number[] = [];
+    const typeLike = sym.kind === 'interface' || sym.kind === 'enum' || sym.kind === 'type';
     for (const t of tokens) {
       const name = names[t]!;
       const use = uses[t];
       if (use === Use.Binding || use === Use.Key) continue;
+      // In interfaces, enums and type literals, `name:`, `name?:`, `name(` and enum `A = 1, B` declare members.
+      if (typeLike && use === Use.Plain && isMemberDeclaration(prevs[t]!, nexts[t]!, sym.kind === 'enum')) continue;
       if ((name.length < 2 && !isUpper(name)) || noise.has(name) || seen.has(name)) continue;
       if (name === own || (use !== Use.Member && bound.has(name))) continue;
       seen.add(name);
@@ -85,4 +88,13 @@ export function assignReferences(
 /** Single capitals (`S`, `I`, `T`) are often real names; single lower-case letters are locals. */
 function isUpper(name: string): boolean {
   return name >= 'A' && name <= 'Z';
+}
+
+/**
+ * `:`, `?` and `(` after a name declare a member; in an enum so does a name right after `{` or `,`
+ * (`A = 1`, `B,`), while one after `=` is a value that may refer to something.
+ */
+function isMemberDeclaration(prev: number, next: number, inEnum: boolean): boolean {
+  if (inEnum) return prev === 123 || prev === 44;
+  return next === 58 || next === 63 || next === 40;
 }

@@ -339,4 +339,20 @@ describe('import statements', () => {
     expect(sym.references).toEqual(['escape', 'wrap']);
     expect(sym.referenceLines).toEqual([3, 6]);
   });
+
+  it('takes member declarations of interfaces, enums and type literals for definitions, not references', () => {
+    const ts = [
+      'export interface Shape extends Base { area(): number; name?: string; owner: Person; tags: Tag[] }',
+      'export enum Color { Red = 1, Green = OTHER, Blue }',
+      'export type Handler = (event: Event, ctx?: Context) => Promise<Result>;',
+      'type Obj = { a: number; b: Ref };',
+      '',
+    ].join('\n');
+    expect(parseFile('t.ts', ts, 'typescript').symbols.map((s) => [s.name, s.references])).toEqual([
+      ['Shape', ['Base', 'Person', 'Tag']],
+      ['Color', ['OTHER']],
+      ['Handler', ['Event', 'Context', 'Result']],
+      ['Obj', ['Ref']],
+    ]);
+  });
 });
