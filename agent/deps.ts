@@ -53,6 +53,8 @@ export interface TestPort {
   related(changedFiles: string[]): Promise<string[]>;
   /** The failures trimmed for the model. */
   summarize(run: TestRun, maxChars: number): string;
+  /** Whether a repository path is a test file (so the result can say when tests themselves were edited). */
+  isTestFile?(path: string): boolean;
 }
 
 /** Code search and context packing over the index. */

@@ -49,6 +49,8 @@ export interface DoneCriteria {
   targetTests: string[];
   /** Target tests that do not pass at the end. */
   stillFailing: string[];
+  /** Test files the change edits, when any: passing tests prove less when the tests were changed too. */
+  testFilesChanged?: string[];
   statement: string;
 }
 

@@ -211,6 +211,11 @@ async function buildResult(s: RunState, cancelled: boolean, error?: { message: s
   const hasTestCommand = Boolean(deps.tests.command);
   const final = changed ? (s.dirty ? null : s.lastFull) : null;
   const criteria = judge({ hasTestCommand, baseline: s.baseline, final, targets: s.targets, changed });
+  const testFiles = deps.tests.isTestFile ? filesChanged.filter((f) => deps.tests.isTestFile!(f)) : [];
+  if (testFiles.length) {
+    criteria.testFilesChanged = testFiles;
+    criteria.statement += ` The change also edits test file(s): ${testFiles.join(', ')}; check that they still test what they did.`;
+  }
   const outcome = cancelled ? 'cancelled' : error ? 'failed' : outcomeFor(changed, hasTestCommand, criteria);
   const summary = cancelled ? 'The run was cancelled.' : error ? `Stopped on an error: ${error.message}` : [s.summary, s.stopReason ? `Stopped: ${s.stopReason}.` : ''].filter(Boolean).join('\n');
   return {

@@ -12,7 +12,7 @@ import type { ModelClient } from '../src/model/types.js';
 import type { AgentDeps, ApproveEdit, TestPort } from './deps.js';
 import { EditSession } from './edits/session.js';
 import { calibrationFile, editPort, retrievalPort, tokenCounter } from './ports.js';
-import { detectTestCommand, relatedTests, runTests, summarizeFailures } from './verify/index.js';
+import { detectTestCommand, isTestFile, relatedTests, runTests, summarizeFailures } from './verify/index.js';
 
 // Runner output kept in memory per test run; the end is kept, where the summaries are.
 const TEST_OUTPUT_CAP = 1_000_000;
@@ -68,5 +68,6 @@ export function testPort(root: string, config: RagentConfig): TestPort {
       return detected ? relatedTests(root, changed, detected.runner) : [];
     },
     summarize: (run, maxChars) => summarizeFailures(run, maxChars),
+    isTestFile: (path) => isTestFile(path, detected?.runner ?? 'custom'),
   };
 }

@@ -108,7 +108,10 @@ describe('the agent on a Python project: list symbols, replace a method, add a t
     expect(run.result.testCommand).toMatch(/pytest/);
     expect(run.result.testsBefore).toMatchObject({ parsed: true, passed: 1, failed: 1, failing: ['tests/test_cart.py > test_total_counts_quantity'] });
     expect(run.result.testsAfter).toMatchObject({ scope: 'full', parsed: true, passed: 3, failed: 0 });
-    expect(run.result.criteria).toMatchObject({ noRegressions: true, taskTestsPass: true });
+    expect(run.result.criteria).toMatchObject({ noRegressions: true, taskTestsPass: true, testFilesChanged: ['tests/test_cart_mixed.py'] });
+    expect(run.result.criteria.statement).toBe(
+      'No test that passed before the change fails now. The 1 test(s) the task is about pass. The change also edits test file(s): tests/test_cart_mixed.py; check that they still test what they did.',
+    );
   });
 
   it('showed the model the symbols and the passing run', () => {

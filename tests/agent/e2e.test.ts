@@ -81,6 +81,8 @@ describe('the agent end to end: search, read, edit, see a failure, fix it, finis
     expect(r.testsBefore).toMatchObject({ scope: 'baseline', parsed: true, passed: 2, failed: 1, failing: ['test/duration.test.js > parses combined units'] });
     expect(r.testsAfter).toMatchObject({ scope: 'full', parsed: true, passed: 3, failed: 0, failing: [] });
     expect(r.criteria).toMatchObject({ noRegressions: true, taskTestsPass: true, regressions: [], targetTests: ['test/duration.test.js > parses combined units'], stillFailing: [] });
+    expect(r.criteria.testFilesChanged).toBeUndefined();
+    expect(r.criteria.statement).toBe('No test that passed before the change fails now. The 1 test(s) the task is about pass.');
     expect(r.iterations).toBe(2);
     expect(r.tokens.prompt).toBeGreaterThan(0);
     expect(r.tokens.output).toBeGreaterThan(0);
