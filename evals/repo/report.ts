@@ -107,7 +107,11 @@ function table(head: string[], rows: string[][], leftColumns: number): string[] 
 /** The summary as plain text: a line per task, then the table per repository and overall. */
 export function formatSummary(s: RepoSummary): string {
   const out: string[] = [];
-  for (const t of s.tasks) out.push(`${t.resolved ? 'resolved    ' : 'not resolved'}  ${t.instance_id}${t.reason ? `  ${t.reason}` : ''}`);
+  const ids = Math.max(0, ...s.tasks.map((t) => t.instance_id.length));
+  for (const t of s.tasks) {
+    const cost = `${String(t.iterations).padStart(3)} it ${tokens(t.tokens).padStart(5)} tok`;
+    out.push(`${t.resolved ? 'resolved    ' : 'not resolved'}  ${t.instance_id.padEnd(ids)}  ${cost}${t.reason ? `  ${t.reason}` : ''}`);
+  }
   if (s.tasks.length) out.push('');
   const head = ['repository', 'tasks', 'resolved', 'rate', 'applied', 'failed runs', 'iterations', 'prompt tok', 'output tok'];
   const rows = [...s.groups.slice(1), ...s.groups.slice(0, 1)].map((g) => [

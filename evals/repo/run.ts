@@ -5,6 +5,7 @@
  * found no model, which says nothing about the agent).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { RagentConfig } from '../../src/config/schema.js';
@@ -12,6 +13,7 @@ import { CancelledError, ModelUnavailableError } from '../../src/errors.js';
 import { runOneShot, type PipelineDeps, type RunEvent, type RunReport } from '../../src/run/pipeline.js';
 import { firstLine } from '../../src/run/task.js';
 import { runsDir } from '../../src/run/transcript.js';
+import { slugify } from '../../src/run/worktree.js';
 import { findRepository, hasCommit } from '../localize/checkout.js';
 import { checkRunIdentity, ResultsLog } from '../passk/results.js';
 import { selectItems, type Shard } from '../passk/select.js';
@@ -57,7 +59,11 @@ export interface RepoEvalOptions {
 const STOP_GRACE_MS = 15_000;
 
 const seconds = (t0: number): number => Math.round(performance.now() - t0) / 1000;
-const safeName = (id: string): string => id.replace(/[^A-Za-z0-9._-]+/g, '_');
+/** A folder name for an instance id: the id itself when it is one, else a cleaned copy told apart by a hash. */
+export function taskFolderName(id: string): string {
+  const clean = id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  return clean === id ? id : `${clean}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+}
 
 /** Rows that leave a task to be run again: the model could not be reached, which says nothing about the agent. */
 const retried = (row: RepoRow): boolean => row.failure === 'model-unavailable';
@@ -139,12 +145,13 @@ async function runTask(
   opts: RepoEvalOptions,
   onPhase: (phase: RepoPhase, detail: string) => void,
 ): Promise<RepoRow> {
-  const taskDir = join(opts.outDir, 'tasks', safeName(task.instance_id));
+  const taskDir = join(opts.outDir, 'tasks', taskFolderName(task.instance_id));
   rmSync(taskDir, { recursive: true, force: true });
   mkdirSync(taskDir, { recursive: true });
   const work = realpathSync(mkdtempSync(join(tmpdir(), 'ragent-eval-repo-')));
   const checkout = join(work, 'base');
-  const branch = `ragent/${safeName(task.instance_id).toLowerCase()}`;
+  // Each task has a checkout of its own, so the branch name only has to be valid.
+  const branch = `ragent/${slugify(task.instance_id)}`;
   const rel = (p: string): string => relative(opts.outDir, p);
   const files: RepoRow['files'] = { patch: rel(join(taskDir, 'agent.patch')), transcript: null, testOutput: null };
   try {

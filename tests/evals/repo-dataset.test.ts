@@ -6,7 +6,7 @@ import type { TestRun } from '../../agent/verify/index.js';
 import { applyTestPatch, BASE_BRANCH, cacheIndex, checkoutBase, seedIndex } from '../../evals/repo/checkout.js';
 import { loadRepoTasks, parseTestList, patchPaths, RepoDatasetError } from '../../evals/repo/dataset.js';
 import { judgeBy, planRun } from '../../evals/repo/grade.js';
-import { agentTestCommand } from '../../evals/repo/run.js';
+import { agentTestCommand, taskFolderName } from '../../evals/repo/run.js';
 import { formatSummary, summarize, type RepoRow } from '../../evals/repo/report.js';
 import { git, makeRepo } from '../helpers/git-repo.js';
 import { makeFixtureDataset } from './repo-fixture.js';
@@ -186,6 +186,16 @@ describe('which tests a grading run selects', () => {
     expect(planRun(repo.root, ['a'], '', 'make check')).toEqual({ command: 'make check' });
   });
 
+  it('task folders: the id when it is a safe name, never a path out of the tasks folder', () => {
+    expect(taskFolderName('django__django-11099')).toBe('django__django-11099');
+    for (const id of ['..', '.', '../x', 'a/b', 'a b']) {
+      const name = taskFolderName(id);
+      expect(name).toMatch(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/);
+      expect(name.startsWith('.')).toBe(false);
+    }
+    expect(taskFolderName('a/b')).not.toBe(taskFolderName('a_b'));
+  });
+
   it('the agent runs the whole suite of a --test-cmd that names tests', () => {
     expect(agentTestCommand('python -m pytest {tests} -x')).toBe('python -m pytest -x');
     expect(agentTestCommand('make check')).toBe('make check');
@@ -221,8 +231,8 @@ describe('the summary', () => {
     expect(s.retry).toBe(1);
     const text = formatSummary(s);
     const lines = text.split('\n');
-    expect(lines[0]).toBe('resolved      a-1');
-    expect(lines[2]).toBe('not resolved  b-1  timed out after 5 s');
+    expect(lines[0]).toBe('resolved      a-1    1 it  3.3k tok');
+    expect(lines[2]).toBe('not resolved  b-1    3 it  2.2k tok  timed out after 5 s');
     const table = lines.slice(lines.indexOf('') + 1);
     expect(table[0]).toMatch(/^repository\s+tasks\s+resolved\s+rate\s+applied/);
     expect(table[1]).toMatch(/^o\/a\s+2\s+1\s+50\.0%\s+50\.0%\s+0\s+1\.5\s+2\.0k\s+200$/);

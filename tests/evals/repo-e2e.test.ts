@@ -49,7 +49,7 @@ describe('ragent eval repo on a dataset made from a fixture repository (CLI, scr
   it('the first run resolves the task the scripted model fixes, and says so', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^resolved {4}\s+acme__names-1$/m);
+    expect(first.stdout).toMatch(/^resolved {6}acme__names-1 +1 it +[\d.]+k? tok$/m);
     expect(first.stdout).toMatch(/^acme\/names\s+1\s+1\s+100\.0%\s+100\.0%\s+0\s/m);
     expect(first.stdout).not.toContain('acme__names-2');
   });
@@ -130,8 +130,8 @@ describe('ragent eval repo on a dataset made from a fixture repository (CLI, scr
     expect(third.code).toBe(0);
     expect(chatRequests(server)).toBe(chatsAfterSecond);
     expect(readRows(join(out, 'results.jsonl'))).toHaveLength(2);
-    expect(third.stdout).toMatch(/^resolved {4}\s+acme__names-1$/m);
-    expect(third.stdout).toMatch(/^not resolved\s+acme__names-2\s+FAIL_TO_PASS not passing: test\/names\.test\.js > surname is the last part \(failed\)$/m);
+    expect(third.stdout).toMatch(/^resolved {6}acme__names-1 +1 it +[\d.]+k? tok$/m);
+    expect(third.stdout).toMatch(/^not resolved  acme__names-2 +1 it +[\d.]+k? tok  FAIL_TO_PASS not passing: test\/names\.test\.js > surname is the last part \(failed\)$/m);
     expect(third.stdout).toMatch(/^overall\s+2\s+1\s+50\.0%\s+100\.0%\s+0\s/m);
     expect(third.stdout).not.toContain('retry');
   });
