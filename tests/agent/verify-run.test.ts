@@ -223,7 +223,7 @@ mod tests {
 describe('runTests: process control', () => {
   it('kills a hung run with all its children at the timeout', async () => {
     const r = repo({ 'hang.sh': 'sleep 1000 &\necho $! > child.pid\necho started\nwait\n' });
-    const run = await runTests(r.root, 'sh hang.sh', { timeoutMs: 1_000 });
+    const run = await runTests(r.root, 'sh hang.sh', { timeoutMs: 2_000 });
     expect(run.timedOut).toBe(true);
     expect(run.exitCode).toBeNull();
     expect(run.parsed).toBe(false);
