@@ -81,11 +81,12 @@ export class Bm25Index {
   }
 
   /**
-   * Scores of every document matching any query token, as a dense array (0 where nothing matched).
-   * Repeated query tokens count once, weighted by `weights` when given.
+   * Scores of every document matching any query token, as a dense array (0 where nothing matched),
+   * and the documents that matched. Repeated query tokens count once, weighted by `weights` when given.
    */
-  scoreAll(query: string[], weights?: Map<string, number>): Float32Array {
+  scoreAll(query: string[], weights?: Map<string, number>): { scores: Float32Array; matched: number[] } {
     const scores = new Float32Array(this.docs);
+    const matched: number[] = [];
     const seen = new Set<string>();
     for (const t of query) {
       if (seen.has(t)) continue;
@@ -93,19 +94,22 @@ export class Bm25Index {
       const id = this.terms.get(t);
       if (id === undefined) continue;
       const w = (weights?.get(t) ?? 1) * this.idf(t);
+      if (w <= 0) continue;
       const { k1, b, avgLen } = this;
       for (let i = this.start[id]!, end = this.start[id + 1]!; i < end; i++) {
         const d = this.postDoc[i]!;
         const tf = this.postTf[i]!;
+        if (scores[d] === 0) matched.push(d);
         scores[d]! += (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * this.docLen[d]!) / avgLen));
       }
     }
-    return scores;
+    return { scores, matched };
   }
 
   /** The `k` best documents for the query, best first; ties broken by document order. */
   search(query: string[], k: number, weights?: Map<string, number>): ScoredDoc[] {
-    return topK(this.scoreAll(query, weights), k);
+    const { scores, matched } = this.scoreAll(query, weights);
+    return topOf(scores, matched, k);
   }
 
   /** Whether a document contains the term. */
@@ -123,13 +127,18 @@ export class Bm25Index {
   }
 }
 
-/** The `k` highest positive entries of a dense score array, best first, ties by index. */
-export function topK(scores: ArrayLike<number>, k: number): ScoredDoc[] {
-  const out: ScoredDoc[] = [];
-  for (let d = 0; d < scores.length; d++) {
-    const s = scores[d]!;
-    if (s > 0) out.push({ doc: d, score: s });
+/** The `k` highest positive scores among `candidates`, best first, ties by index. */
+export function topOf(scores: ArrayLike<number>, candidates: number[], k: number): ScoredDoc[] {
+  if (k <= 0) return [];
+  let pool = candidates;
+  if (candidates.length > 4 * k) {
+    // A native numeric sort finds the k-th best score; only candidates at or above it are sorted fully.
+    const values = Float32Array.from(candidates, (d) => scores[d]!).sort();
+    const threshold = values[values.length - k]!;
+    pool = candidates.filter((d) => scores[d]! >= threshold);
   }
+  const out: ScoredDoc[] = [];
+  for (const d of pool) if (scores[d]! > 0) out.push({ doc: d, score: scores[d]! });
   out.sort((a, b) => b.score - a.score || a.doc - b.doc);
   return out.slice(0, k);
 }

@@ -3,6 +3,7 @@
  * chunks, full-text indexes over chunks and whole files, and a definitions table. Built once per reader.
  */
 import type { ChunkRecord, EdgeRecord, IndexReader, Language } from '../../indexers/types.js';
+import { codeTokens } from '../../indexers/tokenize.js';
 import { Bm25Index } from './bm25.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
 
@@ -38,6 +39,10 @@ export interface Corpus {
   edges: EdgeRecord[];
   /** Tokens of the repository's issue and pull-request templates: an issue repeats them without meaning. */
   templateTokens: Set<string>;
+  /** Lower-case basename → files with that name (a mentioned path can only match these). */
+  filesByBasename: Map<string, number[]>;
+  /** Word of a file name (`controller.bar.js` → controller, bar) → files whose name has it. */
+  filesByNameWord: Map<string, number[]>;
 }
 
 const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
@@ -109,7 +114,28 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
   }
   const defFileCount = new Map<string, number>();
   for (const [k, s] of defFiles) defFileCount.set(k, s.size);
-  return { reader, chunks, chunkFile, files, fileByPath, chunkById, chunkText, fileText, defsByName, defFileCount, edges, templateTokens };
+  const filesByBasename = new Map<string, number[]>();
+  const filesByNameWord = new Map<string, number[]>();
+  files.forEach((f, i) => {
+    push(filesByBasename, f.path.slice(f.path.lastIndexOf('/') + 1).toLowerCase(), i);
+    for (const w of new Set(codeTokens(f.stem.replace(/\./g, ' ')))) push(filesByNameWord, w, i);
+  });
+  return {
+    reader,
+    chunks,
+    chunkFile,
+    files,
+    fileByPath,
+    chunkById,
+    chunkText,
+    fileText,
+    defsByName,
+    defFileCount,
+    edges,
+    templateTokens,
+    filesByBasename,
+    filesByNameWord,
+  };
 }
 
 /** Code tokens of a path's directory and file names, so a file matches words in its own path. */

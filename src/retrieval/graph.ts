@@ -90,44 +90,63 @@ function buildGraph(c: Corpus): CodeGraph {
 }
 
 /**
- * Personalized PageRank from `seeds` (chunk → weight). Returns chunks by the relevance that reached
- * them through the graph (their own teleport share removed), best first.
+ * Personalized PageRank from `seeds` (chunk → weight), computed locally by pushing residual mass
+ * (work grows with the neighbourhood reached, not with the graph). Returns chunks by the relevance
+ * that reached them through the graph (their own teleport share removed), best first.
  */
-export function personalizedPageRank(g: CodeGraph, seeds: RankedItem[], opts: { alpha?: number; iterations?: number; depth?: number; floor?: number } = {}): RankedItem[] {
+export function personalizedPageRank(
+  g: CodeGraph,
+  seeds: RankedItem[],
+  opts: { alpha?: number; epsilon?: number; depth?: number; floor?: number } = {},
+): RankedItem[] {
   const alpha = opts.alpha ?? 0.25;
-  const iterations = opts.iterations ?? 12;
-  const n = g.offsets.length - 1;
+  // Residual per unit of degree below which a node is not pushed further.
+  const epsilon = opts.epsilon ?? 1e-4;
   const total = seeds.reduce((a, s) => a + s.score, 0);
-  if (!(total > 0) || n === 0) return [];
-  const teleport = new Map<number, number>();
-  for (const s of seeds) teleport.set(s.id, (teleport.get(s.id) ?? 0) + s.score / total);
-  let r = new Float64Array(n);
-  let next = new Float64Array(n);
-  for (const [i, w] of teleport) r[i] = w;
+  if (!(total > 0) || g.offsets.length < 2) return [];
   const { offsets, targets } = g;
-  for (let it = 0; it < iterations; it++) {
-    next.fill(0);
-    let dangling = 0;
-    for (let u = 0; u < n; u++) {
-      const ru = r[u]!;
-      if (ru === 0) continue;
-      const start = offsets[u]!;
-      const end = offsets[u + 1]!;
-      if (start === end) {
-        dangling += ru;
-        continue;
-      }
-      const share = ((1 - alpha) * ru) / (end - start);
-      for (let k = start; k < end; k++) next[targets[k]!]! += share;
+  const degree = (u: number): number => offsets[u + 1]! - offsets[u]!;
+  const teleport = new Map<number, number>();
+  const p = new Map<number, number>();
+  const r = new Map<number, number>();
+  const queue: number[] = [];
+  const queued = new Set<number>();
+  for (const s of seeds) {
+    teleport.set(s.id, (teleport.get(s.id) ?? 0) + s.score / total);
+    r.set(s.id, (r.get(s.id) ?? 0) + s.score / total);
+    if (!queued.has(s.id)) {
+      queued.add(s.id);
+      queue.push(s.id);
     }
-    // Mass at nodes without edges, and the teleport share, return to the seeds.
-    for (const [i, w] of teleport) next[i]! += (alpha + (1 - alpha) * dangling) * w;
-    [r, next] = [next, r];
+  }
+  for (let head = 0; head < queue.length && head < 200_000; head++) {
+    const u = queue[head]!;
+    queued.delete(u);
+    const ru = r.get(u) ?? 0;
+    const deg = degree(u);
+    if (ru <= 0) continue;
+    r.set(u, 0);
+    if (deg === 0) {
+      // Nowhere to go: the node keeps its mass.
+      p.set(u, (p.get(u) ?? 0) + ru);
+      continue;
+    }
+    p.set(u, (p.get(u) ?? 0) + alpha * ru);
+    const share = ((1 - alpha) * ru) / deg;
+    for (let k = offsets[u]!; k < offsets[u + 1]!; k++) {
+      const v = targets[k]!;
+      const rv = (r.get(v) ?? 0) + share;
+      r.set(v, rv);
+      if (rv >= epsilon * Math.max(1, degree(v)) && !queued.has(v)) {
+        queued.add(v);
+        queue.push(v);
+      }
+    }
   }
   const out: RankedItem[] = [];
   let top = 0;
-  for (let i = 0; i < n; i++) {
-    const s = r[i]! - (teleport.get(i) ?? 0) * alpha;
+  for (const [i, pi] of p) {
+    const s = pi - (teleport.get(i) ?? 0) * alpha;
     if (s > 1e-9) out.push({ id: i, score: s });
     if (s > top) top = s;
   }

@@ -98,9 +98,11 @@ interface FileSel {
   path: string;
   /** Per line (1-based): index of the request that selected it, -1 when not selected. */
   owner: Int32Array;
-  /** Tokens of the file's blocks: headers, lines and separators. */
-  cost: number;
+  /** Contiguous runs of selected lines: each becomes a block with a header. */
+  blocks: number;
   lineTokens: number;
+  /** Tokens a header of this file can take at most. */
+  headerBound: number;
 }
 
 interface Block {
@@ -110,6 +112,33 @@ interface Block {
 }
 
 const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|(const|let|var)\s+[\w${}\s,:]+=\s*require\()/;
+
+// The longest reasons a header can give, for bounding a header's tokens before its lines are known.
+const LONG_REASONS = ['same file as ranked code', 'enclosing interface', 'enclosing namespace', 'named in task', 'rank 9999999'];
+
+/** Runs of selected lines that touch lines `a..b`. */
+function runsIn(owner: Int32Array, a: number, b: number): number {
+  let runs = 0;
+  for (let n = Math.max(1, a); n <= Math.min(owner.length - 1, b); n++) {
+    if (owner[n]! >= 0 && (n === Math.max(1, a) || owner[n - 1]! < 0)) runs++;
+  }
+  return runs;
+}
+
+/** The blocks of a file's selection, in line order; a block's owner is its earliest request. */
+function blocksOf(sel: FileSel): Block[] {
+  const out: Block[] = [];
+  const o = sel.owner;
+  for (let n = 1; n < o.length; n++) {
+    if (o[n]! < 0) continue;
+    const start = n;
+    while (n + 1 < o.length && o[n + 1]! >= 0) n++;
+    let first = o[start]!;
+    for (let k = start; k <= n; k++) first = Math.min(first, o[k]!);
+    out.push({ start, end: n, owner: first });
+  }
+  return out;
+}
 
 /** Pack an existing ranking at `budget`; several budgets can share one ranking and `cache`. */
 export function packRanking(r: Ranking, budget: number, opts: PackOptions & { cache?: LineCache } = {}): Context {
@@ -123,27 +152,10 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   const requests: Request[] = [];
   const sels = new Map<string, FileSel>();
   const fileOrder: string[] = [];
+  // Running total: exact line tokens plus a bound per header, so it never falls below the real count.
   let total = 0;
 
-  const blocksOf = (sel: FileSel): Block[] => {
-    const out: Block[] = [];
-    const o = sel.owner;
-    for (let n = 1; n < o.length; n++) {
-      if (o[n]! < 0) continue;
-      const start = n;
-      while (n + 1 < o.length && o[n + 1]! >= 0) n++;
-      let first = o[start]!;
-      for (let k = start; k <= n; k++) first = Math.min(first, o[k]!);
-      out.push({ start, end: n, owner: first });
-    }
-    return out;
-  };
   const headerOf = (sel: FileSel, b: Block): string => renderHeader(sel.path, b.start, b.end, requests[b.owner]!.reason);
-  const costOf = (sel: FileSel): number => {
-    let cost = sel.lineTokens;
-    for (const b of blocksOf(sel)) cost += counter.count(headerOf(sel, b));
-    return cost;
-  };
 
   /** Add lines `start..end` of a request, or as many leading lines as fit when `partial`. */
   const tryAdd = (req: Request, limit: number, partial: boolean): boolean => {
@@ -154,37 +166,35 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
     if (start > end) return false;
     let sel = sels.get(req.path);
     const fresh = !sel;
-    if (!sel) sel = { path: req.path, owner: new Int32Array(lines.length + 1).fill(-1), cost: 0, lineTokens: 0 };
-    const id = requests.length;
-    requests.push(req);
-    const added: number[] = [];
+    if (!sel) {
+      const headerBound = Math.max(...LONG_REASONS.map((why) => counter.count(renderHeader(req.path, lines.length, lines.length, why))));
+      sel = { path: req.path, owner: new Int32Array(lines.length + 1).fill(-1), blocks: 0, lineTokens: 0, headerBound };
+    }
+    const add: number[] = [];
+    let tokens = 0;
     for (let n = start; n <= end; n++) {
       if (sel.owner[n]! >= 0) continue;
-      sel.owner[n] = id;
-      sel.lineTokens += cache.lineTokens(req.path, n);
-      added.push(n);
+      add.push(n);
+      tokens += cache.lineTokens(req.path, n);
     }
-    if (!added.length) {
-      requests.pop();
-      return false;
+    if (!add.length) return false;
+    let newBlocks = 1 - runsIn(sel.owner, start - 1, end + 1);
+    if (total + tokens + newBlocks * sel.headerBound > limit) {
+      // Only the very first item may be cut, at a line boundary, and only when the selection is empty.
+      if (!partial || !fresh) return false;
+      let k = 0;
+      tokens = 0;
+      while (k < add.length && total + sel.headerBound + tokens + cache.lineTokens(req.path, add[k]!) <= limit) tokens += cache.lineTokens(req.path, add[k++]!);
+      if (k === 0) return false;
+      add.length = k;
+      newBlocks = 1;
     }
-    let cost = costOf(sel);
-    while (total - sel.cost + cost > limit && partial && added.length > 1) {
-      const n = added.pop()!;
-      sel.owner[n] = -1;
-      sel.lineTokens -= cache.lineTokens(req.path, n);
-      cost = costOf(sel);
-    }
-    if (total - sel.cost + cost > limit) {
-      for (const n of added) {
-        sel.owner[n] = -1;
-        sel.lineTokens -= cache.lineTokens(req.path, n);
-      }
-      requests.pop();
-      return false;
-    }
-    total += cost - sel.cost;
-    sel.cost = cost;
+    const id = requests.length;
+    requests.push(req);
+    for (const n of add) sel.owner[n] = id;
+    sel.lineTokens += tokens;
+    sel.blocks += newBlocks;
+    total += tokens + newBlocks * sel.headerBound;
     if (fresh) {
       sels.set(req.path, sel);
       fileOrder.push(req.path);

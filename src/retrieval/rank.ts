@@ -10,6 +10,7 @@ import { codeGraph, personalizedPageRank } from './graph.js';
 import { analyzeQuery, type QueryAnalysis } from './query.js';
 import {
   fulltextChunks,
+  fileNameFiles,
   fulltextFiles,
   mentionFiles,
   nameChunks,
@@ -66,7 +67,15 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   const q = analyzeQuery(text);
   const qw = queryWeights(q, c.templateTokens);
 
-  const lists: RankedList[] = [fulltextChunks(c, q, qw), fulltextFiles(c, q, qw), nameChunks(c, q), mentionFiles(c, q), pathFiles(c, q), traceChunks(c, q)];
+  const lists: RankedList[] = [
+    fulltextChunks(c, q, qw),
+    fulltextFiles(c, q, qw),
+    nameChunks(c, q),
+    mentionFiles(c, q),
+    pathFiles(c, q),
+    fileNameFiles(c, q, qw),
+    traceChunks(c, q),
+  ];
   if (!opts.noVector && w.vector > 0 && c.chunks.length) {
     try {
       lists.push(await vectorChunks(c, q, opts.signal));

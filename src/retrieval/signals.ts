@@ -129,6 +129,12 @@ export function mentionFiles(c: Corpus, q: QueryAnalysis): RankedList {
   return { signal: 'name', level: 'file', items: sorted(scores) };
 }
 
+/** Files that can match a mentioned path: those with its file name. */
+function candidatesFor(c: Corpus, mentioned: string): number[] {
+  const m = mentioned.toLowerCase();
+  return c.filesByBasename.get(m.slice(m.lastIndexOf('/') + 1)) ?? [];
+}
+
 /** Files whose path the task mentions (full path, path suffix, or file name), and modules named dotted. */
 export function pathFiles(c: Corpus, q: QueryAnalysis): RankedList {
   const scores = new Map<number, number>();
@@ -137,16 +143,38 @@ export function pathFiles(c: Corpus, q: QueryAnalysis): RankedList {
   for (const m of mentions) {
     let best = 0;
     const matches: Array<[number, number]> = [];
-    c.files.forEach((f, i) => {
-      const s = pathMatch(m, f.path);
+    for (const i of candidatesFor(c, m)) {
+      const s = pathMatch(m, c.files[i]!.path);
       if (s > 0) {
         matches.push([i, s]);
         best = Math.max(best, s);
       }
-    });
+    }
     // A bare file name matching many files says little about each of them.
     const spread = matches.length;
     for (const [i, s] of matches) if (s === best) add(scores, i, s / Math.sqrt(spread));
+  }
+  return { signal: 'path', level: 'file', items: sorted(scores) };
+}
+
+/**
+ * Files whose name carries words of the task (`bar chart` → `controller.bar.js`), weighted by how rare
+ * each word is among file names; words of the task's first line (an issue's title) count more.
+ */
+export function fileNameFiles(c: Corpus, q: QueryAnalysis, weights: Map<string, number>): RankedList {
+  const scores = new Map<number, number>();
+  const title = new Set(codeTokens(q.text.split('\n', 1)[0] ?? ''));
+  const wanted = new Set(q.tokens.filter((t) => t.length >= 3 && (weights.get(t) ?? 1) >= 1));
+  const byWord = new Map<string, number[]>();
+  for (const w of wanted) {
+    const files = c.filesByNameWord.get(w);
+    if (files) byWord.set(w, files);
+  }
+  const n = c.files.length;
+  for (const [w, files] of byWord) {
+    if (files.length > Math.max(3, n * 0.05)) continue;
+    const idf = Math.log(1 + n / files.length) * (title.has(w) ? 2 : 1);
+    for (const f of files) add(scores, f, idf);
   }
   return { signal: 'path', level: 'file', items: sorted(scores) };
 }
@@ -160,11 +188,10 @@ export function traceChunks(c: Corpus, q: QueryAnalysis): RankedList {
   // Frames in the repository, innermost first: the innermost is where things went wrong.
   let order = 0;
   q.frames.forEach((frame) => {
-    let files = c.files.map((f, i) => [i, pathMatch(frame.path, f.path)] as const).filter(([, s]) => s >= 2);
-    if (!files.length) {
-      const byName = c.files.map((f, i) => [i, pathMatch(frame.path, f.path)] as const).filter(([, s]) => s >= 1);
-      if (byName.length === 1) files = byName;
-    }
+    const named = candidatesFor(c, frame.path).map((i) => [i, pathMatch(frame.path, c.files[i]!.path)] as const);
+    let files = named.filter(([, s]) => s >= 2);
+    // A bare file name counts only when it names one file.
+    if (!files.length && named.length === 1) files = named;
     if (!files.length) return;
     const weight = 1 + 1 / (1 + order++);
     for (const [f] of files) {
@@ -222,6 +249,6 @@ export function testFiles(c: Corpus, q: QueryAnalysis, ranked: RankedItem[]): Ra
     for (const t of targets) add(scores, t, s / targets.length);
   };
   ranked.slice(0, 30).forEach((it, r) => lift(it.id, 1 / (1 + r)));
-  for (const p of q.paths) c.files.forEach((f, i) => pathMatch(p, f.path) >= 2 && lift(i, 1));
+  for (const p of q.paths) for (const i of candidatesFor(c, p)) if (pathMatch(p, c.files[i]!.path) >= 2) lift(i, 1);
   return { signal: 'tests', level: 'file', items: sorted(scores) };
 }
