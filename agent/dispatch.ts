@@ -85,7 +85,7 @@ export async function* dispatch(call: ProposedCall, s: RunState): AsyncGenerator
 }
 
 async function* edit(s: RunState, tool: string, e: Parameters<typeof performEdit>[0]): AsyncGenerator<AgentEvent, ToolOutcome> {
-  const out = yield* performEdit(e, tool, s.deps.edits, s.deps.approve);
+  const out = yield* performEdit(e, tool, s.deps.edits, s.deps.approve, s.deps.signal);
   if (out.applied) {
     s.dirty = true;
     s.roundEdits++;

@@ -18,7 +18,7 @@ export interface EditOutcome {
 }
 
 /** Preview, approve and apply one edit, yielding the edit events on the way. */
-export async function* performEdit(edit: Edit, tool: string, edits: EditPort, approve?: ApproveEdit): AsyncGenerator<AgentEvent, EditOutcome> {
+export async function* performEdit(edit: Edit, tool: string, edits: EditPort, approve?: ApproveEdit, signal?: AbortSignal): AsyncGenerator<AgentEvent, EditOutcome> {
   let preview: { path: string; diff: string };
   try {
     preview = await edits.preview(edit);
@@ -30,7 +30,7 @@ export async function* performEdit(edit: Edit, tool: string, edits: EditPort, ap
   yield { type: 'edit_proposed', path: preview.path, diff: preview.diff };
 
   if (approve) {
-    const answer = await approve({ path: preview.path, diff: preview.diff, tool });
+    const answer = await untilAborted(approve({ path: preview.path, diff: preview.diff, tool }), signal);
     const approved = typeof answer === 'boolean' ? answer : answer.approved;
     if (!approved) {
       const why = typeof answer === 'object' && answer.reason ? answer.reason : '';
@@ -52,6 +52,26 @@ export async function* performEdit(edit: Edit, tool: string, edits: EditPort, ap
     yield { type: 'edit_rejected', path: preview.path, diff: preview.diff, reason };
     return { ok: false, output: reason, summary: `rejected: ${firstLine(reason)}`, applied: false };
   }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (a pending question to the user must not hold a cancel). */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** The error text the model sees: message and hint of a RagentError; other errors are not the model's to fix. */

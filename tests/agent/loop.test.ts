@@ -195,6 +195,22 @@ describe('the planner loop', () => {
     expect(run.result.outcome).toBe('verified');
   });
 
+  it('a cancel while the user is asked about an edit ends the run at once, nothing written', async () => {
+    const controller = new AbortController();
+    run = await runE2E({
+      index: 'none',
+      signal: controller.signal,
+      approve: () => {
+        setTimeout(() => controller.abort(), 50);
+        return new Promise(() => {}); // the user never answers
+      },
+      script: [call('edit_file', { path: 'src/duration.js', search: BUG, replace: RIGHT })],
+    });
+    expect(run.events.at(-1)).toMatchObject({ type: 'result', result: { outcome: 'cancelled', patch: '', filesChanged: [] } });
+    expect(ofType(run.events, 'edit_applied')).toEqual([]);
+    expect(readFileSync(join(run.repo.root, 'src/duration.js'), 'utf8')).toBe(DURATION_REPO['src/duration.js']);
+  });
+
   it('keeps a small window: old tool output is dropped, and the model is told', async () => {
     const long = Array.from({ length: 240 }, (_, i) => `export const value${i} = ${i} * 1000 + ${i}; // entry number ${i}`).join('\n') + '\n';
     run = await runE2E({
