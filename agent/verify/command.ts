@@ -88,9 +88,12 @@ function isLocation(root: string, word: string): boolean {
 
 /**
  * Work out the executed command for `cmd`: report flags when the runner has them, and `only` files in place
- * of the command's own test locations when it can select. `reportDir` receives the report file.
+ * of the command's own test locations when it can select (files that do not exist are dropped; none left
+ * means the whole suite). `reportDir` receives the report file.
  */
 export function prepareCommand(root: string, cmd: TestCommand, reportDir: string, only?: string[]): PreparedCommand {
+  // A selection of files that no longer exist would make runners fail with "no tests found".
+  only = only?.filter((f) => existsSync(join(root, f)));
   let line = cmd.command;
   let pathPrefix: string | null = null;
   let runner = cmd.runner;

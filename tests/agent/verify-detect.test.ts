@@ -91,6 +91,9 @@ describe('prepareCommand', () => {
     const only = prepareCommand(r.root, { command: 'npm test', runner: 'vitest', source: 's' }, '/tmp/rep', ['tests/a.test.ts']);
     expect(only.executed).toBe('vitest run --reporter=default --reporter=json --outputFile.json=/tmp/rep/vitest.json tests/a.test.ts');
     expect(only.only).toEqual(['tests/a.test.ts']);
+    const gone = prepareCommand(r.root, { command: 'npm test', runner: 'vitest', source: 's' }, '/tmp/rep', ['tests/deleted.test.ts']);
+    expect(gone.only).toBeNull();
+    expect(gone.executed).toBe(p.executed);
   });
 
   it('puts node:test reporter options before the file arguments', () => {
