@@ -33,11 +33,18 @@ export function parseTestList(value: unknown): string[] | null {
   return list as string[];
 }
 
+export interface RepoDataset {
+  tasks: RepoTask[];
+  /** Rows without a FAIL_TO_PASS list (some published splits leave it out): they cannot be graded. */
+  skipped: string[];
+}
+
 /**
  * Read a SWE-bench-format JSONL file of repository tasks. The localization reader checks the common fields
- * (and unique ids); this adds test_patch, FAIL_TO_PASS (at least one test) and PASS_TO_PASS (may be empty).
+ * (and unique ids); this adds test_patch and the two test lists. A row whose FAIL_TO_PASS is missing, null or
+ * empty is set aside (listed in `skipped`); one whose lists are malformed is an error.
  */
-export function loadRepoTasks(file: string): RepoTask[] {
+export function loadRepoTasks(file: string): RepoDataset {
   const base = loadDataset(file);
   const extra = new Map<string, { line: number; row: Record<string, unknown> }>();
   readFileSync(file, 'utf8')
@@ -47,22 +54,29 @@ export function loadRepoTasks(file: string): RepoTask[] {
       const row = JSON.parse(line) as Record<string, unknown>;
       extra.set(row.instance_id as string, { line: i + 1, row });
     });
-  return base.map((inst) => {
+  const tasks: RepoTask[] = [];
+  const skipped: string[] = [];
+  for (const inst of base) {
     const { line, row } = extra.get(inst.instance_id)!;
     const where = `${file}:${line} (${inst.instance_id})`;
+    const f2p = row.FAIL_TO_PASS === undefined || row.FAIL_TO_PASS === null ? [] : parseTestList(row.FAIL_TO_PASS);
+    const p2p = row.PASS_TO_PASS === undefined || row.PASS_TO_PASS === null ? [] : parseTestList(row.PASS_TO_PASS);
+    if (!f2p || !p2p) {
+      throw new RepoDatasetError(`${where} has a ${f2p ? 'PASS_TO_PASS' : 'FAIL_TO_PASS'} that is not a list of test ids`, 'use a JSON array of strings, or a string holding one');
+    }
+    if (!f2p.length) {
+      skipped.push(inst.instance_id);
+      continue;
+    }
     if (typeof row.test_patch !== 'string' || !row.test_patch.trim()) {
       throw new RepoDatasetError(`${where} has no "test_patch"`, 'each row needs the diff that adds the tests checking the fix');
     }
-    const f2p = parseTestList(row.FAIL_TO_PASS);
-    const p2p = row.PASS_TO_PASS === undefined ? [] : parseTestList(row.PASS_TO_PASS);
-    if (!f2p || !f2p.length) {
-      throw new RepoDatasetError(`${where} has no FAIL_TO_PASS tests`, 'FAIL_TO_PASS must be a non-empty list of test ids (a JSON array, or a string holding one)');
-    }
-    if (!p2p) {
-      throw new RepoDatasetError(`${where} has a PASS_TO_PASS that is not a list of test ids`, 'use a JSON array of strings, or a string holding one');
-    }
-    return { ...inst, test_patch: row.test_patch, FAIL_TO_PASS: f2p, PASS_TO_PASS: p2p };
-  });
+    tasks.push({ ...inst, test_patch: row.test_patch, FAIL_TO_PASS: f2p, PASS_TO_PASS: p2p });
+  }
+  if (!tasks.length) {
+    throw new RepoDatasetError(`${file} has no row with FAIL_TO_PASS tests`, 'repository tasks are graded by the tests they name; add FAIL_TO_PASS (and PASS_TO_PASS) to the rows');
+  }
+  return { tasks, skipped };
 }
 
 /** Paths a unified diff touches (old and new names), in order of appearance. */

@@ -40,7 +40,8 @@ function datasetFile(rows: object[]): string {
 
 describe('repository task datasets', () => {
   it('reads test lists given as JSON-encoded strings (SWE-bench files) or as arrays', () => {
-    const tasks = loadRepoTasks(datasetFile([ROW, { ...ROW, instance_id: 'o__r-2', FAIL_TO_PASS: ['a', 'b'], PASS_TO_PASS: ['c'] }, { ...ROW, instance_id: 'o__r-3', PASS_TO_PASS: undefined }]));
+    const { tasks, skipped } = loadRepoTasks(datasetFile([ROW, { ...ROW, instance_id: 'o__r-2', FAIL_TO_PASS: ['a', 'b'], PASS_TO_PASS: ['c'] }, { ...ROW, instance_id: 'o__r-3', PASS_TO_PASS: undefined }]));
+    expect(skipped).toEqual([]);
     expect(tasks.map((t) => [t.FAIL_TO_PASS, t.PASS_TO_PASS])).toEqual([
       [['t.py::test_a'], []],
       [['a', 'b'], ['c']],
@@ -52,11 +53,32 @@ describe('repository task datasets', () => {
   it('names the line and the field of a row it cannot use', () => {
     expect(() => loadRepoTasks(datasetFile([ROW, { ...ROW, instance_id: 'x', test_patch: '' }]))).toThrow(/d\.jsonl:2 \(x\) has no "test_patch"/);
     expect(() => loadRepoTasks(datasetFile([{ ...ROW, FAIL_TO_PASS: '[]' }]))).toThrow(RepoDatasetError);
+    expect(() => loadRepoTasks(datasetFile([{ ...ROW, FAIL_TO_PASS: 'test_a' }]))).toThrow(/FAIL_TO_PASS that is not a list/);
     expect(() => loadRepoTasks(datasetFile([{ ...ROW, PASS_TO_PASS: 'not json' }]))).toThrow(/PASS_TO_PASS that is not a list/);
     // The common fields are checked by the localization reader.
     expect(() => loadRepoTasks(datasetFile([{ ...ROW, base_commit: '' }]))).toThrow(/has no "base_commit"/);
     expect(parseTestList('[1]')).toBeNull();
     expect(parseTestList(['a'])).toEqual(['a']);
+  });
+
+  it('sets aside rows without FAIL_TO_PASS (published splits that leave the lists out), and needs one row with them', () => {
+    const { tasks, skipped } = loadRepoTasks(datasetFile([{ ...ROW, FAIL_TO_PASS: null, PASS_TO_PASS: null }, { ...ROW, instance_id: 'o__r-2' }, { ...ROW, instance_id: 'o__r-3', FAIL_TO_PASS: undefined }]));
+    expect(tasks.map((t) => t.instance_id)).toEqual(['o__r-2']);
+    expect(skipped).toEqual(['o__r-1', 'o__r-3']);
+    expect(() => loadRepoTasks(datasetFile([{ ...ROW, FAIL_TO_PASS: null }]))).toThrow(/has no row with FAIL_TO_PASS tests/);
+  });
+
+  it('reads the shared SWE-bench-format dev set: every row with test lists, none of the others', () => {
+    const file = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'localize', 'dev.jsonl');
+    const { tasks, skipped } = loadRepoTasks(file);
+    const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(tasks.length + skipped.length).toBe(rows.length);
+    expect(tasks.length).toBe(rows.filter((r) => r.FAIL_TO_PASS).length);
+    for (const t of tasks) {
+      expect(t.FAIL_TO_PASS.length).toBeGreaterThan(0);
+      // Every named test lives in a file the test patch or the tree has: the ids are pytest node ids here.
+      expect(t.FAIL_TO_PASS.every((id) => /^[\w/.-]+\.py::/.test(id))).toBe(true);
+    }
   });
 
   it('lists the paths a patch touches, not removed lines that look like headers', () => {

@@ -59,7 +59,7 @@ function options(fx: FixtureDataset, host: string, out: string, extra: Partial<R
   const home = tempDir();
   const config = loadConfig({ repo: home, env: { OLLAMA_HOST: host }, home, flags: { model: { retries: 0, requestTimeoutMs: 60_000 } } }).config;
   return {
-    tasks: loadRepoTasks(fx.dataset),
+    tasks: loadRepoTasks(fx.dataset).tasks,
     datasetName: 'names-tasks',
     reposDir: fx.reposDir,
     outDir: out,

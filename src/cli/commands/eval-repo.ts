@@ -36,7 +36,8 @@ async function runCommand(flags: RepoFlags, cmd: Command): Promise<void> {
   if (flags.maxIterations) overrides.agent = { maxIterations: positiveInt(flags.maxIterations, '--max-iterations') };
   const ctx = commandContext(cmd, Object.keys(overrides).length ? overrides : undefined);
   const datasetName = basename(flags.dataset).replace(/\.jsonl$/, '');
-  const tasks = loadRepoTasks(resolve(flags.dataset));
+  const { tasks, skipped } = loadRepoTasks(resolve(flags.dataset));
+  if (skipped.length) process.stderr.write(`note: ${skipped.length} row(s) without FAIL_TO_PASS tests cannot be graded and are left out (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''})\n`);
   const outDir = resolve(flags.out ?? join(ctx.repo, '.ragent', 'evals', `repo-${slug(datasetName)}-${slug(ctx.config.model.name)}`));
 
   const controller = new AbortController();
