@@ -204,6 +204,14 @@ describe('EditSession: path confinement', () => {
     }
   });
 
+  it('refuses a dangling symbolic link', () => {
+    const r = repo({ 'a.ts': 'x\n' });
+    symlinkSync(join(r.root, 'nowhere.ts'), join(r.root, 'dangling.ts'));
+    const s = new EditSession(r.root);
+    expect(codeOf(() => s.apply({ type: 'create_file', path: 'dangling.ts', content: 'y' }))).toBe('symlink');
+    expect(existsSync(join(r.root, 'nowhere.ts'))).toBe(false);
+  });
+
   it('refuses binary files and text that is not UTF-8', () => {
     const r = repo({ 'img.bin': Buffer.from([0x89, 0x50, 0x00, 0x78]), 'latin1.txt': Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]) });
     const s = new EditSession(r.root);

@@ -260,6 +260,14 @@ describe('runTests: process control', () => {
     expect(await gone(Number(readFileSync(`${r.root}/child.pid`, 'utf8')))).toBe(true);
   });
 
+  it('reports a test command that does not exist through its exit code and output', async () => {
+    const r = repo({});
+    const run = await runTests(r.root, 'no-such-test-runner --all', { timeoutMs: 30_000 });
+    expect(run.exitCode).toBe(127);
+    expect(run.parsed).toBe(false);
+    expect(summarizeFailures(run, 400)).toMatch(/exited with code 127[\s\S]*not found/);
+  });
+
   it('says when it could not read per-test results, and shows the end of the output', async () => {
     const r = repo({});
     const run = await runTests(r.root, 'echo "compiling"; echo "something broke" >&2; exit 3', { timeoutMs: 30_000 });
