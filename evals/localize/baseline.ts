@@ -1,7 +1,7 @@
 /**
  * The SWE-bench paper's retrieval baseline: BM25 over whole source files (path and contents,
- * code-tokenized; test files left out as that protocol does), the files packed whole in rank order
- * until the next one does not fit.
+ * code-tokenized; test files left out as that protocol does), the files packed whole in rank order,
+ * each one that fits in what is left.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,14 +62,15 @@ export class Bm25Baseline {
     return this.paths[doc]!;
   }
 
-  /** Whole files in rank order, in the same block format as ragent's context, until one does not fit. */
+  /** Whole files in rank order, in the same block format as ragent's context, each that still fits. */
   pack(ranked: number[], budget: number, counter: TokenCounter): BaselineContext {
     const items: PackedRange[] = [];
     let tokens = 0;
     for (let r = 0; r < ranked.length; r++) {
       const block = this.block(ranked[r]!, r, counter);
       const cost = block.tokens;
-      if (tokens + cost > budget) break;
+      // As the SWE-bench scripts do: a file that does not fit is passed over for the next ones.
+      if (tokens + cost > budget) continue;
       tokens += cost;
       items.push({ path: this.paths[ranked[r]!]!, startLine: 1, endLine: block.lines });
     }

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { indexRepository } from '../../indexers/index-repository.js';
 import type { IndexProgress } from '../../indexers/types.js';
 import type { RagentConfig } from '../../src/config/schema.js';
@@ -48,7 +48,25 @@ export async function exportTree(gitDir: string, repo: string, commit: string, c
   const tmp = `${dir}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
+  try {
+    await archive(gitDir, repo, commit, tmp);
+  } catch (err) {
+    // A partial clone can lack some blobs (large binaries); export what is there, file by file.
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    const missing = exportBlobs(gitDir, commit, tmp);
+    if (missing === null) throw err;
+    if (missing.length) writeFileSync(join(tmp, '.ragent-missing-blobs'), missing.join('\n') + '\n');
+  }
+  writeFileSync(join(tmp, '.ragent-exported'), `${repo} ${commit}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return dir;
+}
+
+/** `git archive | tar -x`: the fast way to export a commit. */
+function archive(gitDir: string, repo: string, commit: string, tmp: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const archive = spawn('git', ['--git-dir', gitDir, 'archive', '--format=tar', commit], { stdio: ['ignore', 'pipe', 'pipe'] });
     const tar = spawn('tar', ['-x', '-C', tmp], { stdio: ['pipe', 'ignore', 'pipe'] });
     archive.stdout.pipe(tar.stdin);
@@ -63,10 +81,46 @@ export async function exportTree(gitDir: string, repo: string, commit: string, c
     archive.on('close', done);
     tar.on('close', done);
   });
-  writeFileSync(join(tmp, '.ragent-exported'), `${repo} ${commit}\n`);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  return dir;
+}
+
+/**
+ * Export a commit's regular files blob by blob, skipping blobs the object store lacks. Returns the
+ * paths skipped, or null when the tree itself cannot be read.
+ */
+function exportBlobs(gitDir: string, commit: string, into: string): string[] | null {
+  let listing: string;
+  try {
+    listing = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-z', commit], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  } catch {
+    return null;
+  }
+  const entries = listing
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const [meta, path] = line.split('\t');
+      const [mode, type, sha] = meta!.split(' ');
+      return { mode: mode!, type: type!, sha: sha!, path: path! };
+    })
+    .filter((e) => e.type === 'blob' && e.mode !== '120000');
+  const out = execFileSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { input: entries.map((e) => e.sha).join('\n') + '\n', maxBuffer: 1 << 30 });
+  const missing: string[] = [];
+  let at = 0;
+  for (const e of entries) {
+    const nl = out.indexOf(10, at);
+    const header = out.subarray(at, nl).toString('utf8');
+    at = nl + 1;
+    if (header.endsWith(' missing')) {
+      missing.push(e.path);
+      continue;
+    }
+    const size = Number(header.split(' ')[2]);
+    const file = join(into, e.path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, out.subarray(at, at + size));
+    at += size + 1;
+  }
+  return missing;
 }
 
 /**
