@@ -83,6 +83,8 @@ export const configSchema = z.strictObject({
       testCommand: z.string().default(''),
       /** Seconds before a test run is killed with its children. */
       testTimeoutSec: z.number().int().positive().default(600),
+      /** `auto`: native tool calls when the model supports them; `text`: always the JSON text protocol. */
+      toolProtocol: z.enum(['auto', 'text']).default('auto'),
     })
     .prefault({}),
   ci: z
