@@ -40,6 +40,8 @@ export const FUZZY_MARGIN = 0.08;
 const FUZZY_SCAN_WORK = 100_000;
 /** Search blocks longer than this are not matched fuzzily. */
 const FUZZY_MAX_LINES = 400;
+/** Longest pair of lines (product of lengths) measured by exact edit distance. */
+const MAX_EXACT_CELLS = 4_000_000;
 /** Ambiguity reports list at most this many places. */
 const MAX_LISTED = 8;
 
@@ -206,12 +208,19 @@ function fuzzyCandidates(F: string[], Fb: string[], S: string[], Sb: string[]): 
     for (let i = 0; i < n; i++) {
       const a = Fb[start + i]!;
       const b = Sb[i]!;
-      dist += levenshtein(a, b);
+      dist += lineDistance(a, b);
       size += Math.max(a.length, b.length);
     }
     return { start, delta: blockDelta(F, S, start), similarity: size === 0 ? 0 : 1 - dist / size };
   });
   return windows.sort((a, b) => b.similarity - a.similarity || a.start - b.start);
+}
+
+/** Edit distance of two lines; estimated from bigrams for lines too long to compare exactly (minified code). */
+function lineDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length * b.length <= MAX_EXACT_CELLS) return levenshtein(a, b);
+  return Math.round((1 - dice(bigrams(a), bigrams(b))) * Math.max(a.length, b.length));
 }
 
 /** Every window scored by the mean bigram similarity of its lines; the best few are returned. */
