@@ -120,7 +120,7 @@ function makeEmitter(parsed: ParsedFile, fileHash: string, out: ChunkRecord[]): 
     if (e.kind === 'header') head.push('file header');
     else if (e.qualifiedName) head.push(`${e.kind} ${e.qualifiedName}${e.partLabel ? ` (${e.partLabel})` : ''}`);
     if (signature) head.push(signature);
-    if (doc) head.push(doc);
+    if (doc) head.push(docSummary(doc));
     const tokens = [cachedCodeTokens(e.code)];
     // A JSDoc comment sits above the symbol's first line, outside its code: search it too.
     if (doc && !e.code.includes(doc.split('\n', 1)[0]!)) tokens.push(cachedCodeTokens(doc));
@@ -162,6 +162,17 @@ function cachedCodeTokens(code: string): string {
     if (toks) out.push(toks);
   }
   return out.join(' ');
+}
+
+const SUMMARY_MAX = 400;
+
+/**
+ * The doc as it heads the embedded text: its first paragraph, capped. Long docstrings are already in the code
+ * (Python) or in the `doc` column; repeating them whole in every part would drown the code.
+ */
+function docSummary(doc: string): string {
+  const para = doc.split(/\n\s*\n/, 1)[0]!.trim();
+  return para.length > SUMMARY_MAX ? `${para.slice(0, SUMMARY_MAX - 1)}…` : para;
 }
 
 /** Stable chunk id: the same path, symbol, part and content always give the same id. */

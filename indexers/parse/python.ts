@@ -114,7 +114,8 @@ export function extractPython(root: Node, text: string): Extraction {
       start,
       end,
       params: header.params,
-      bodyless: false,
+      // `@overload` stubs are dropped when the implementation follows, as TypeScript overload signatures are.
+      bodyless: decorated !== null && /(^|\s)@(typing\.)?overload\b/.test(text.slice(start, defStart)),
     };
     symbols.push(sym);
     return sym;

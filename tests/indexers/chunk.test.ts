@@ -128,6 +128,15 @@ describe('chunkFile for code', () => {
     expect(c!.tokens.split(' ')).toEqual(expect.arrayContaining(['parseresponse', 'parse', 'response', 'decodebody', 'http', 'client']));
   });
 
+  it('heads the embedded text with the first paragraph of a long doc only', () => {
+    const para2 = Array.from({ length: 40 }, (_, i) => `    Detail line ${i}.`).join('\n');
+    const py = `def solve(eq):\n    """Solve an equation.\n\n${para2}\n    """\n    return eq\n`;
+    const [c] = chunks('solver.py', py, 'python', 200);
+    expect(c!.doc).toContain('Detail line 39.');
+    const head = c!.text.slice(0, c!.text.indexOf('\n\n'));
+    expect(head).toBe('solver.py\nfunction solve\ndef solve(eq)\nSolve an equation.');
+  });
+
   it('gives stable ids that change with content and stay unique for repeated names', () => {
     const text = 'if X:\n    def f():\n        return 1\nelse:\n    def f():\n        return 2\n';
     const a = chunks('m.py', text, 'python', 50, 'h1');

@@ -161,4 +161,18 @@ describe('parseFile for newer Python syntax', () => {
     expect(symbol(file, 'Client.make')).toMatchObject({ signature: '@staticmethod @cache def make()', references: ['cache', 'Client'] });
     expect(symbol(file, 'Pair').signature).toBe('type Pair = tuple[int, int]');
   });
+
+  it('keeps only the implementation of an @overload-ed function', () => {
+    const py = [
+      'from typing import overload',
+      '@overload',
+      'def parse(x: int) -> int: ...',
+      '@typing.overload',
+      'def parse(x: str) -> str: ...',
+      'def parse(x):',
+      '    return x',
+      '',
+    ].join('\n');
+    expect(outline(parseFile('p.py', py, 'python'))).toEqual(['function parse 6-7']);
+  });
 });
