@@ -83,7 +83,7 @@ function newState(task: string, deps: AgentDeps): RunState {
 async function* prepare(s: RunState): AsyncGenerator<AgentEvent, void> {
   const { deps } = s;
   s.info = await deps.model.info();
-  s.protocol = protocolFor(s.info.supportsTools);
+  s.protocol = protocolFor(s.info.supportsTools && deps.config.agent.toolProtocol !== 'text');
   const offered = s.protocol.chatOptions().tools;
   s.overheadTokens = offered ? s.counter.count(JSON.stringify(offered)) : 0;
   const command = deps.tests.command;

@@ -64,6 +64,20 @@ describe('the text tool protocol, for a model without native tool calling', () =
   });
 });
 
+describe('the text tool protocol chosen by configuration', () => {
+  let run: Run | undefined;
+  afterAll(() => finish(run));
+
+  it('is used even for a model with native tool calling when agent.toolProtocol is text', async () => {
+    run = await runE2E({ index: 'none', config: { agent: { toolProtocol: 'text' } }, script: [answer('finish', { summary: 'ok' })] });
+    expect(run.events[0]).toMatchObject({ type: 'start', protocol: 'text' });
+    const body = run.server.requests.find((r) => r.path === '/api/chat')!.body;
+    expect(body.tools).toBeUndefined();
+    expect(body.format.anyOf).toHaveLength(8);
+    expect(run.result).toMatchObject({ outcome: 'no_change', summary: 'ok' });
+  });
+});
+
 describe('the text tool protocol with a broken answer', () => {
   let run: Run | undefined;
   afterAll(() => finish(run));
