@@ -24,8 +24,13 @@ export interface PreparedCommand {
   only: string[] | null;
 }
 
-/** ragent's node:test reporter, which names each test's file even when it passes. */
-const NODE_REPORTER = fileURLToPath(new URL('./node-reporter.mjs', import.meta.url));
+/**
+ * ragent's node:test reporter, which names each test's file even when it passes. A compiled build may not
+ * carry the .mjs file next to this module; the source tree's copy is the fallback, then node's own TAP.
+ */
+const NODE_REPORTER = [new URL('./node-reporter.mjs', import.meta.url), new URL('../../../agent/verify/node-reporter.mjs', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(p));
 
 const SHELL_OPERATORS = /&&|\|\||[;|<>`]|\$\(/;
 
@@ -133,6 +138,7 @@ export function prepareCommand(root: string, cmd: TestCommand, reportDir: string
       if (selected) extra.push('--runTestsByPath');
       break;
     case 'node':
+      if (!NODE_REPORTER) break;
       report = { kind: 'node-json', path: join(reportDir, 'node.jsonl') };
       // Options must come before node's file arguments.
       head.push('--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${NODE_REPORTER}`, `--test-reporter-destination=${report.path}`);
