@@ -23,6 +23,7 @@ interface Entry {
   lean?: string;
 }
 
+/** The messages of one run in order, each with our token count and what it is for. */
 export class Conversation {
   private readonly entries: Entry[] = [];
   private emitted = 0;
