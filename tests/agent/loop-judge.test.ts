@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { judge, outcomeFor, targetTests, type RunView } from '../../agent/judge.js';
 
@@ -76,5 +77,33 @@ describe('judge', () => {
     expect(outcomeFor(false, true, notRun)).toBe('no_change');
     const timedOut = judge({ hasTestCommand: true, baseline, final: { ...run([]), timedOut: true }, targets, changed: true });
     expect(timedOut).toMatchObject({ noRegressions: false, taskTestsPass: false });
+  });
+});
+
+describe('judge, property-based', () => {
+  const status = fc.constantFrom<'passed' | 'failed' | 'skipped' | 'missing'>('passed', 'failed', 'skipped', 'missing');
+
+  it('verifies exactly when nothing that passed fails and everything that failed now passes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(status, status), { minLength: 1, maxLength: 12 }), (pairs) => {
+        const before: T[] = [];
+        const after: T[] = [];
+        pairs.forEach(([b, a], i) => {
+          if (b !== 'missing') before.push({ name: `test ${i}`, file: 't.test.js', status: b });
+          if (a !== 'missing') after.push({ name: `test ${i}`, file: 't.test.js', status: a });
+        });
+        const baseline = run(before);
+        const final = run(after);
+        const targets = targetTests('fix the bug', baseline);
+        const c = judge({ hasTestCommand: true, baseline, final, targets, changed: true });
+        const regressed = pairs.some(([b, a]) => b === 'passed' && a === 'failed');
+        const targetsPass = pairs.every(([b, a]) => b !== 'failed' || a === 'passed');
+        expect(c.noRegressions).toBe(!regressed);
+        expect(c.taskTestsPass).toBe(targets.length ? targetsPass : null);
+        expect(outcomeFor(true, true, c) === 'verified').toBe(!regressed && targetsPass);
+        expect(c.regressions.length).toBe(pairs.filter(([b, a]) => b === 'passed' && a === 'failed').length);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
