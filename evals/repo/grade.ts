@@ -37,7 +37,7 @@ export interface GradeOptions {
   task: RepoTask;
   /** The agent's patch ('' when it made no change). */
   patch: string;
-  /** `--test-cmd`: `{tests}` is replaced by the test ids. */
+  /** `--test-cmd`: `{tests}` is replaced by the test ids, `{files}` by their files. */
   testCmd?: string;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -115,13 +115,16 @@ interface PlannedRun {
 }
 
 /**
- * The command for the named tests: `--test-cmd` with `{tests}` filled in (or as given), else the project's
- * own runner limited to the tests' files (pytest node ids as they are) or, when the ids name no file, to the
- * test files the test patch touches.
+ * The command for the named tests: `--test-cmd` with `{tests}` (the ids) and `{files}` (their files) filled in,
+ * else the project's
+ * own runner limited to the files the ids name or, when they name none, to the test files the test patch
+ * touches. Files rather than pytest node ids, as SWE-bench runs them: one stale or truncated id would make
+ * pytest refuse the whole run.
  */
 export function planRun(root: string, ids: string[], testPatch: string, testCmd?: string): PlannedRun | null {
   if (testCmd) {
-    return { command: testCmd.includes('{tests}') ? testCmd.split('{tests}').join(ids.map(shellQuote).join(' ')) : testCmd };
+    const files = testCmd.includes('{files}') ? selection(root, ids, testPatch, 'custom') ?? [] : [];
+    return { command: testCmd.split('{tests}').join(ids.map(shellQuote).join(' ')).split('{files}').join(files.map(shellQuote).join(' ')) };
   }
   const command = detectTestCommand(root);
   if (!command) return null;
@@ -140,13 +143,20 @@ function selection(root: string, ids: string[], testPatch: string, runner: TestR
   const only = new Set<string>();
   for (const id of ids) {
     const file = fileOf(root, id);
-    if (file && runner === 'pytest' && id.includes('::')) only.add(id);
-    else if (file) only.add(file);
+    if (file) only.add(file);
     else if (patchTests.length) patchTests.forEach((p) => only.add(p));
     // A test the runner cannot be pointed at: the whole suite runs.
     else return undefined;
   }
   return only.size ? [...only] : undefined;
+}
+
+/**
+ * A parametrized id cut at its first space (SWE-bench's log parsing splits on whitespace), such as
+ * `t.py::test_f[create("a",`: it stands for the reported tests whose ids start with it.
+ */
+function truncated(id: string): boolean {
+  return (id.match(/\[/g) ?? []).length > (id.match(/\]/g) ?? []).length;
 }
 
 /** The names a reported test answers to: its name, and its name qualified by its file. */
@@ -168,7 +178,7 @@ export function judgeBy(run: TestRun): (id: string) => TestState {
     }
   }
   return (id) => {
-    const found = byName.get(id) ?? byName.get(id.trim());
+    const found = byName.get(id) ?? byName.get(id.trim()) ?? (truncated(id) ? [...byName].filter(([n]) => n.startsWith(id)).flatMap(([, ts]) => ts) : undefined);
     if (!found?.length) {
       if (run.timedOut) return 'missing';
       if (!run.parsed) return run.exitCode === 0 ? 'passed' : 'failed';

@@ -42,7 +42,7 @@ export interface RepoEvalOptions {
   outDir: string;
   config: RagentConfig;
   deps: PipelineDeps;
-  /** `--test-cmd`; `{tests}` is replaced by the test ids. */
+  /** `--test-cmd`; `{tests}` is replaced by the test ids, `{files}` by their files. */
   testCmd?: string;
   limit?: number;
   shard?: Shard;
@@ -68,10 +68,10 @@ export function taskFolderName(id: string): string {
 /** Rows that leave a task to be run again: the model could not be reached, which says nothing about the agent. */
 const retried = (row: RepoRow): boolean => row.failure === 'model-unavailable';
 
-/** The agent's test command for `--test-cmd`: as given, or with `{tests}` dropped so the whole suite runs. */
+/** The agent's test command for `--test-cmd`: as given, or with `{tests}` and `{files}` dropped so the whole suite runs. */
 export function agentTestCommand(testCmd: string | undefined): string {
   if (!testCmd) return '';
-  return testCmd.split('{tests}').join(' ').replace(/\s+/g, ' ').trim();
+  return testCmd.split('{tests}').join(' ').split('{files}').join(' ').replace(/\s+/g, ' ').trim();
 }
 
 /** Run (or resume) the repository-task eval and summarise the selected tasks. */

@@ -183,6 +183,21 @@ describe('matching test ids to reported tests', () => {
     expect(judge('tests/test_x.py::TestA::test_c')).toBe('missing');
   });
 
+  it('an id cut short inside its parameters (as SWE-bench lists some) stands for the tests it starts', () => {
+    const j = judgeBy(
+      run([
+        { name: 'test_locate[f("a", "b")-app]', file: 't/test_cli.py', status: 'passed' },
+        { name: 'test_locate[f("a", "c")-app]', file: 't/test_cli.py', status: 'passed' },
+        { name: 'test_locate[g("a", "b")-app]', file: 't/test_cli.py', status: 'failed' },
+      ]),
+    );
+    expect(j('t/test_cli.py::test_locate[f("a",')).toBe('passed');
+    expect(j('t/test_cli.py::test_locate[g("a",')).toBe('failed');
+    expect(j('t/test_cli.py::test_locate[h("a",')).toBe('missing');
+    // A complete id is never matched by prefix.
+    expect(j('t/test_cli.py::test_locate')).toBe('missing');
+  });
+
   it('a name reported in two files fails if either fails', () => {
     expect(judge('suite > works')).toBe('failed');
   });
@@ -203,7 +218,10 @@ describe('which tests a grading run selects', () => {
     // A name the test patch cannot place: the whole suite.
     expect(planRun(repo.root, ['works'], '')).toEqual({ command: expect.objectContaining({ runner: 'node' }) });
     repo.remove('package.json');
-    expect(planRun(repo.root, ['tests/test_x.py::test_a', 'tests/test_x.py::test_b[x y]'], '')).toMatchObject({ command: { runner: 'pytest' }, only: ['tests/test_x.py::test_a', 'tests/test_x.py::test_b[x y]'] });
+    // An id whose file is not in the tree (and no test patch to fall back on): the whole suite.
+    expect(planRun(repo.root, ['tests/test_x.py::test_a', 'tests/test_y.py::test_c'], '')!.only).toBeUndefined();
+    expect(planRun(repo.root, ['tests/test_x.py::test_a', 'tests/test_x.py::test_b[x'], '')).toMatchObject({ command: { runner: 'pytest' }, only: ['tests/test_x.py'] });
+    expect(planRun(repo.root, ['tests/test_x.py::test_a', 'tests/test_x.py::test_b[x'], '', 'pytest -x {files}')).toEqual({ command: 'pytest -x tests/test_x.py' });
     expect(planRun(repo.root, ['a::b', "it's"], '', 'runtests {tests} --verbose')).toEqual({ command: `runtests a::b 'it'\\''s' --verbose` });
     expect(planRun(repo.root, ['a'], '', 'make check')).toEqual({ command: 'make check' });
   });
@@ -221,6 +239,7 @@ describe('which tests a grading run selects', () => {
   it('the agent runs the whole suite of a --test-cmd that names tests', () => {
     expect(agentTestCommand('python -m pytest {tests} -x')).toBe('python -m pytest -x');
     expect(agentTestCommand('make check')).toBe('make check');
+    expect(agentTestCommand('pytest {files} -q')).toBe('pytest -q');
     expect(agentTestCommand(undefined)).toBe('');
   });
 });

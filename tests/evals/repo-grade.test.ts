@@ -87,12 +87,12 @@ describe('grading a patch with the tests named in FAIL_TO_PASS and PASS_TO_PASS 
 
   const grade = (patch: string, extra: Partial<GradeOptions> = {}) => gradeTask({ root: tree(), task, patch, timeoutMs: 60_000, ...extra });
 
-  it('resolves the gold patch, running just the named tests with the detected runner', async () => {
+  it('resolves the gold patch, running the named tests\' files with the detected runner', async () => {
     const g = await grade(goldPatch);
     expect(g).toMatchObject({ resolved: true, patchApplied: true, reason: null, judgedBy: 'junit-xml', testCommand: 'python3 -m pytest' });
     expect(Object.values(g.failToPass)).toEqual(['passed', 'passed']);
     expect(Object.values(g.passToPass)).toEqual(['passed', 'passed', 'passed']);
-    for (const id of [...F2P, ...P2P]) expect(g.executed).toContain(id.includes('[') ? `'${id}'` : id);
+    expect(g.executed).toMatch(/ tests\/test_ops\.py$/);
   });
 
   it('does not resolve an empty patch, and says so without running anything', async () => {

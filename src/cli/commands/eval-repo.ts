@@ -79,7 +79,7 @@ export function registerEvalRepo(program: Command): void {
     .description('resolved rate on SWE-bench-format repository tasks: run the agent at base_commit, grade its patch with the tasks\' tests')
     .option('--dataset <file>', 'SWE-bench-format JSONL (instance_id, repo, base_commit, problem_statement, patch, test_patch, FAIL_TO_PASS, PASS_TO_PASS)')
     .option('--repos <dir>', 'folder of git repositories, one per dataset repo (owner__name or owner/name, bare or not)')
-    .option('--test-cmd <cmd>', 'command that runs the named tests; {tests} is replaced by their ids (default: the project\'s own runner)')
+    .option('--test-cmd <cmd>', 'command that runs the named tests; {tests} is replaced by their ids, {files} by their files (default: the project\'s own runner)')
     .option('--model <name>', 'model the agent runs on (default: model.name)')
     .option('--max-iterations <n>', 'edit-and-test rounds per task at most (agent.maxIterations)')
     .option('--timeout <seconds>', 'wall-clock limit of one agent run', '1800')
