@@ -3,6 +3,11 @@
  * problem statement, keep its patch and transcript, and grade the patch in a clean tree of the same commit.
  * One JSONL row per task, appended as it finishes; a rerun skips finished tasks (and retries the ones that
  * found no model, which says nothing about the agent).
+ *
+ * The pipeline runs in this process (runOneShot), not as a `ragent run` child: the eval's own configuration
+ * reaches it as is, its report comes back typed, and its events drive the progress line. A crash is caught as
+ * an exception and a hang is cut by the abort signal (then left behind after a grace period); only a crash of
+ * the process itself would stop the eval, and rerunning resumes after the last finished task.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
