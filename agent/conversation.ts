@@ -13,6 +13,8 @@ export type MessageKind = 'system' | 'task' | 'assistant' | 'tool' | 'feedback';
 const PER_MESSAGE_OVERHEAD = 6;
 // The latest tool result is what the model is working from: never dropped.
 const KEEP_RECENT_TOOL_RESULTS = 1;
+// Whole exchanges are forgotten only beyond the most recent ones.
+const KEEP_RECENT_EXCHANGES = 3;
 
 interface Entry {
   message: ChatMessage;
@@ -54,8 +56,9 @@ export class Conversation {
 
   /**
    * Drop old tool output (oldest first, the latest kept) until the conversation fits in `limit` tokens; then,
-   * if still needed, cut messages that have a lean form down to it. Returns how many messages were condensed
-   * and the tokens freed; the conversation may still exceed the limit when nothing more can go.
+   * if still needed, cut messages that have a lean form down to it; then forget the oldest exchanges. Returns
+   * how many messages were condensed or removed and the tokens freed; the conversation may still exceed the
+   * limit when nothing more can go.
    */
   fit(limit: number): { messages: number; tokensFreed: number } {
     let messages = 0;
@@ -78,7 +81,30 @@ export class Conversation {
       if (this.tokens() <= limit) break;
       if (entry.lean !== undefined && entry.message.content !== entry.lean) replace(entry, entry.lean);
     }
+    // Last resort: forget the oldest exchanges whole (a model message with the results that answered it),
+    // which keeps every remaining tool result paired with its call.
+    while (this.tokens() > limit) {
+      const exchanges = this.exchangeStarts();
+      if (exchanges.length <= KEEP_RECENT_EXCHANGES) break;
+      const start = exchanges[0]!;
+      const end = exchanges[1]!;
+      const removed = this.entries.splice(start, end - start);
+      this.emitted = Math.max(0, this.emitted - removed.length);
+      for (const entry of removed) {
+        messages++;
+        tokensFreed += entry.tokens;
+      }
+    }
     return { messages, tokensFreed };
+  }
+
+  /** Indexes of the assistant messages, each the start of one exchange. */
+  private exchangeStarts(): number[] {
+    const out: number[] = [];
+    this.entries.forEach((e, i) => {
+      if (e.kind === 'assistant') out.push(i);
+    });
+    return out;
   }
 
   private count(message: ChatMessage): number {

@@ -55,4 +55,22 @@ describe('conversation window', () => {
     expect(c.messages()[1]!.content).toBe('Fix it. (context dropped)');
     expect(c.messages()[3]!.content).toBe(big('new'));
   });
+
+  it('forgets the oldest whole exchanges last, keeping calls paired with their results', () => {
+    const c = new Conversation(bpeCounter());
+    c.add({ role: 'system', content: 'system prompt' }, 'system');
+    c.add({ role: 'user', content: 'Fix it.' }, 'task', 'Fix it.');
+    for (let i = 0; i < 6; i++) {
+      c.add({ role: 'assistant', content: big(`plan ${i}`), toolCalls: [{ id: `c${i}`, name: 'read_file', arguments: { path: `${i}.ts` } }] }, 'assistant');
+      c.add({ role: 'tool', content: `result ${i}`, toolName: 'read_file', toolCallId: `c${i}` }, 'tool');
+    }
+    c.takeNew();
+    c.fit(0);
+    const msgs = c.messages();
+    expect(msgs.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'tool', 'assistant', 'tool']);
+    expect(msgs.filter((m) => m.role === 'assistant').map((m) => m.toolCalls![0]!.id)).toEqual(['c3', 'c4', 'c5']);
+    expect(msgs.filter((m) => m.role === 'tool').map((m) => m.toolCallId)).toEqual(['c3', 'c4', 'c5']);
+    c.add({ role: 'user', content: 'next' }, 'feedback');
+    expect(c.takeNew().map((m) => m.content)).toEqual(['next']);
+  });
 });
