@@ -7,7 +7,8 @@ import { loadRepoTasks } from '../../evals/repo/dataset.js';
 import { runRepoEval, type RepoEvalOptions } from '../../evals/repo/run.js';
 import { ResultsMismatchError } from '../../evals/passk/errors.js';
 import { loadConfig } from '../../src/config/load.js';
-import { ModelUnavailableError } from '../../src/errors.js';
+import { CancelledError, ModelUnavailableError, RepositoryError } from '../../src/errors.js';
+import { RepoDatasetError } from '../../evals/repo/dataset.js';
 import { agentPipelineDeps } from '../../src/run/agent.js';
 import type { PipelineDeps } from '../../src/run/pipeline.js';
 import { closedPort, startScriptedOllama, type ScriptedOllama, type ScriptedRequest, type Turn, type TurnSpec } from '../helpers/scripted-ollama.js';
@@ -192,5 +193,38 @@ describe('eval repo: tasks that fail to run are recorded and the run goes on', {
     const other = options(fx, s.url, out);
     other.config = { ...other.config, model: { ...other.config.model, name: 'llama3.1:8b' } };
     await expect(runRepoEval(other)).rejects.toBeInstanceOf(ResultsMismatchError);
+  });
+
+  it('an interrupted run records nothing for the task it was on, and the next run does it again', async () => {
+    const fx = fixture();
+    const controller = new AbortController();
+    const s1 = await server(rightEditTurns());
+    const out = tempDir();
+    const interrupted = runRepoEval(
+      options(fx, s1.url, out, {
+        limit: 1,
+        signal: controller.signal,
+        // Interrupted as the model asks for its edit.
+        onProgress: (p) => p.detail === 'edit_file' && controller.abort(),
+      }),
+    );
+    await expect(interrupted).rejects.toBeInstanceOf(CancelledError);
+    expect(rowsOf(out)).toEqual([]);
+    const s2 = await server(rightEditTurns());
+    const summary = await runRepoEval(options(fx, s2.url, out, { limit: 1 }));
+    expect(rowsOf(out).map((r) => [r.instance_id, r.resolved])).toEqual([['acme__names-1', true]]);
+    expect(summary.groups[0]).toMatchObject({ tasks: 1, resolved: 1 });
+  });
+
+  it('checks every repository and base_commit before running anything', async () => {
+    const fx = fixture();
+    const s = await server([]);
+    const missingRepo = options(fx, s.url, tempDir());
+    missingRepo.tasks = missingRepo.tasks.map((t, i) => (i === 1 ? { ...t, repo: 'acme/other' } : t));
+    await expect(runRepoEval(missingRepo)).rejects.toThrow(RepositoryError);
+    const missingCommit = options(fx, s.url, tempDir());
+    missingCommit.tasks = missingCommit.tasks.map((t, i) => (i === 1 ? { ...t, base_commit: 'f'.repeat(40) } : t));
+    await expect(runRepoEval(missingCommit)).rejects.toThrow(RepoDatasetError);
+    expect(s.requests.filter((r) => r.path === '/api/chat')).toEqual([]);
   });
 });
