@@ -61,12 +61,21 @@ export function firstLineEnd(text: string, start: number, end: number): number {
   return nl < 0 || nl > end ? end : nl;
 }
 
-/** The JSDoc block directly above a declaration (nothing but blank space between them). */
+/**
+ * The JSDoc block directly above a declaration: no blank line between them, though line comments such as
+ * `// eslint-disable-next-line` may sit in between.
+ */
 export function docBefore(node: Node): string {
-  const prev = node.previousSibling;
-  if (!prev || prev.type !== 'comment') return '';
-  if (prev.endPosition.row < node.startPosition.row - 1) return '';
-  return jsdocText(prev.text);
+  let row = node.startPosition.row;
+  let prev = node.previousSibling;
+  while (prev && prev.type === 'comment' && prev.endPosition.row >= row - 1) {
+    const t = prev.text;
+    if (t.startsWith('/**')) return jsdocText(t);
+    if (!t.startsWith('//')) return '';
+    row = prev.startPosition.row;
+    prev = prev.previousSibling;
+  }
+  return '';
 }
 
 /** Leading comment of the file (a license header or module overview). */

@@ -355,4 +355,24 @@ describe('import statements', () => {
       ['Obj', ['Ref']],
     ]);
   });
+
+  it('finds JSDoc across line comments but not across blank lines or block comments', () => {
+    const ts = [
+      '/** Kept. */',
+      '// eslint-disable-next-line no-explicit-any',
+      'export function a(x: any) {}',
+      '/** Too far. */',
+      '',
+      'export function b() {}',
+      '/** Shadowed. */',
+      '/* plain block */',
+      'export function c() {}',
+      '',
+    ].join('\n');
+    expect(parseFile('d.ts', ts, 'typescript').symbols.map((s) => [s.name, s.doc])).toEqual([
+      ['a', 'Kept.'],
+      ['b', ''],
+      ['c', ''],
+    ]);
+  });
 });
