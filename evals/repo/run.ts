@@ -117,7 +117,7 @@ export async function runRepoEval(opts: RepoEvalOptions): Promise<RepoSummary> {
     progress(task.instance_id, 'checkout');
     const row = await runTask(task, gitDirs.get(task.repo)!, config, opts, (phase, detail) => progress(task.instance_id, phase, detail));
     if (first && row.failure === 'model-unavailable') {
-      throw new ModelUnavailableError(`the model is unavailable: ${row.reason ?? ''}`.trim(), 'start the model server (ollama serve) and pull the model, then run the same command again');
+      throw new ModelUnavailableError(row.reason ?? 'model unavailable', 'start the model server and check that it serves the model (`ragent doctor`), then run the same command again');
     }
     first = false;
     log.append(row);

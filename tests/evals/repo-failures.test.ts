@@ -168,7 +168,9 @@ describe('eval repo: tasks that fail to run are recorded and the run goes on', {
     const fx = fixture();
     const s = await server([{ error: { status: 404, message: `model '${MODEL}' not found, try pulling it first` } }]);
     const out = tempDir();
-    await expect(runRepoEval(options(fx, s.url, out))).rejects.toBeInstanceOf(ModelUnavailableError);
+    const run = runRepoEval(options(fx, s.url, out));
+    await expect(run).rejects.toBeInstanceOf(ModelUnavailableError);
+    await expect(run).rejects.toThrow(/^model unavailable: model "qwen2\.5-coder:7b" is not available on the server/);
     expect(rowsOf(out)).toEqual([]);
   });
 
