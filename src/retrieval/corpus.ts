@@ -107,6 +107,7 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
       return all;
     }),
   );
+  markBundles(chunks, files);
   const templateTokens = new Set<string>();
   for (const f of files) {
     if (!TEMPLATE.test(f.path)) continue;
@@ -136,6 +137,37 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
     filesByBasename,
     filesByNameWord,
   };
+}
+
+/**
+ * Lower the prior of built bundles: files most of whose definitions (by qualified name) repeat
+ * definitions spread over several other files (`lib/marked.js` built from `src/*.js`). Fixes go to
+ * the sources.
+ */
+function markBundles(chunks: ChunkRecord[], files: CorpusFile[]): void {
+  const definedIn = new Map<string, Set<number>>();
+  files.forEach((f, i) => {
+    for (const ch of f.chunks) {
+      const c = chunks[ch]!;
+      if (!isSymbol(c) || c.name.length < 4) continue;
+      let s = definedIn.get(c.qualifiedName);
+      if (!s) definedIn.set(c.qualifiedName, (s = new Set()));
+      s.add(i);
+    }
+  });
+  files.forEach((f, i) => {
+    const names = new Set(f.chunks.map((ch) => chunks[ch]!).filter((c) => isSymbol(c) && c.name.length >= 4).map((c) => c.qualifiedName));
+    if (names.size < 20) return;
+    let repeated = 0;
+    const others = new Set<number>();
+    for (const n of names) {
+      const where = definedIn.get(n)!;
+      if (where.size < 2) continue;
+      repeated++;
+      for (const o of where) if (o !== i) others.add(o);
+    }
+    if (repeated >= names.size * 0.5 && others.size >= 4) f.prior *= 0.2;
+  });
 }
 
 /** Code tokens of a path's directory and file names, so a file matches words in its own path. */

@@ -11,7 +11,8 @@ const VENDORED = /(^|\/)(vendor|vendored|third[_-]?party|node_modules|bower_comp
 const GENERATED = /(^|\/)(dist|build|out|coverage|lib-cov)\/|\.min\.[a-z]+$|\.bundle\.[a-z]+$/;
 const DOCS = /(^|\/)(docs?|documentation|site|website|man)\/|\.(md|rst|txt)$|(^|\/)(changelog|changes|history|authors|contributing)[^/]*$/i;
 const EXAMPLE = /(^|\/)(examples?|samples?|demos?|benchmarks?|bench|scripts|tools|playground|sandbox)\//;
-const CONFIG = /\.(json|ya?ml|toml|cfg|ini|lock)$|(^|\/)\.[^/]+$/;
+const CONFIG =
+  /\.(json|ya?ml|toml|cfg|ini|lock)$|(^|\/)\.[^/]+$|(^|\/)[^/]+\.(conf|config)\.[cm]?[jt]s$|(^|\/)(gulpfile|gruntfile)\.[jt]s$|^(setup|noxfile|conftest|fabfile)\.py$/i;
 
 /** Classify a repository path by what the file is for. */
 export function fileRole(path: string): FileRole {
