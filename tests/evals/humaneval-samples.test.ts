@@ -1,10 +1,10 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, type HumanEvalProblem } from '../../evals/passk/dataset.js';
 import { ResultsMismatchError } from '../../evals/passk/errors.js';
 import { runPassK, type PassKOptions, type SampleRecord } from '../../evals/passk/run.js';
-import { tempDir } from './passk-helpers.js';
+import { runEvalCli, tempDir } from './passk-helpers.js';
 
 const DATASET = join(__dirname, '..', '..', '..', 'shared', 'datasets', 'humaneval', 'HumanEval.jsonl.gz');
 const TIMEOUT_MS = 2000;
@@ -140,6 +140,21 @@ describe('HumanEval with wrong, hanging, crashing and flooding samples', () => {
     const whole = await runPassK(opts);
     expect(whole).toMatchObject({ executed: 0, resumed: cases.length });
     expect(whole.perProblem).toEqual(expected);
+  });
+
+  it('reads the dataset configured in .agentrc (relative to the repository) when --dataset is not given', async () => {
+    const { dir, samples } = setup();
+    mkdirSync(join(dir, 'data'));
+    copyFileSync(DATASET, join(dir, 'data', 'he.jsonl.gz'));
+    writeFileSync(join(dir, '.agentrc'), JSON.stringify({ eval: { humanevalDataset: 'data/he.jsonl.gz' } }));
+    const res = await runEvalCli(['--repo', dir, 'eval', 'humaneval', '--samples', samples, '--limit', '1', '-k', '1', '--json']);
+    expect(res.stderr).toBe('');
+    const summary = JSON.parse(res.stdout);
+    const root = realpathSync(dir);
+    expect(summary.dataset).toBe(join(root, 'data', 'he.jsonl.gz'));
+    expect(summary.perProblem).toEqual([expected[0]]);
+    // Without --out, results go under the repository's .ragent folder.
+    expect(summary.files.results).toBe(join(root, '.ragent', 'evals', 'humaneval-samples-samples', 'results.jsonl'));
   });
 
   it('refuses to resume into a folder that holds another run', async () => {
