@@ -45,6 +45,8 @@ export interface RepoGroup {
   failures: number;
   meanIterations: number;
   meanTokens: { prompt: number; output: number };
+  /** Mean wall-clock seconds per task: the agent's run and the grading test run. */
+  meanSeconds: { agent: number; tests: number };
 }
 
 export interface RepoSummary {
@@ -73,6 +75,7 @@ function group(name: string, rows: RepoRow[]): RepoGroup {
     failures: rows.filter((r) => r.failure).length,
     meanIterations: mean(rows.map((r) => r.iterations)),
     meanTokens: { prompt: mean(rows.map((r) => r.tokens.prompt)), output: mean(rows.map((r) => r.tokens.output)) },
+    meanSeconds: { agent: mean(rows.map((r) => r.seconds.agent)), tests: mean(rows.map((r) => r.seconds.tests)) },
   };
 }
 
@@ -95,6 +98,7 @@ export function summarize(rows: RepoRow[], meta: { dataset: string; model: strin
   };
 }
 
+const duration = (sec: number): string => (sec >= 60 ? `${Math.floor(sec / 60)}m${String(Math.round(sec % 60)).padStart(2, '0')}s` : `${sec.toFixed(1)}s`);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const tokens = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 
@@ -113,7 +117,7 @@ export function formatSummary(s: RepoSummary): string {
     out.push(`${t.resolved ? 'resolved    ' : 'not resolved'}  ${t.instance_id.padEnd(ids)}  ${cost}${t.reason ? `  ${t.reason}` : ''}`);
   }
   if (s.tasks.length) out.push('');
-  const head = ['repository', 'tasks', 'resolved', 'rate', 'applied', 'failed runs', 'iterations', 'prompt tok', 'output tok'];
+  const head = ['repository', 'tasks', 'resolved', 'rate', 'applied', 'failed runs', 'iterations', 'prompt tok', 'output tok', 'time'];
   const rows = [...s.groups.slice(1), ...s.groups.slice(0, 1)].map((g) => [
     g.group,
     String(g.tasks),
@@ -124,9 +128,10 @@ export function formatSummary(s: RepoSummary): string {
     g.meanIterations.toFixed(1),
     tokens(g.meanTokens.prompt),
     tokens(g.meanTokens.output),
+    duration(g.meanSeconds.agent + g.meanSeconds.tests),
   ]);
   out.push(...table(head, rows, 1));
-  out.push('', `model ${s.model}; iterations and tokens are means per task`);
+  out.push('', `model ${s.model}; iterations, tokens and time (agent run plus grading) are means per task`);
   if (s.retry) out.push(`${s.retry} task(s) found no model: run the same command again to retry them`);
   out.push(`results: ${s.resultsFile}`);
   return out.join('\n');

@@ -254,7 +254,7 @@ describe('the summary', () => {
   it('aggregates overall and per repository, and prints the table with the overall line last', () => {
     const s = summarize(
       [
-        row('a-1', 'o/a', { resolved: true, reason: null, iterations: 1, tokens: { prompt: 3000, output: 300 } }),
+        row('a-1', 'o/a', { resolved: true, reason: null, iterations: 1, tokens: { prompt: 3000, output: 300 }, seconds: { agent: 100, tests: 21 } }),
         row('a-2', 'o/a', { patchApplied: false, reason: 'the agent produced no patch' }),
         row('b-1', 'o/b', { failure: 'timeout', reason: 'timed out after 5 s', iterations: 3, tokens: { prompt: 2000, output: 200 } }),
         row('b-2', 'o/b', { failure: 'model-unavailable', reason: 'model unavailable', patchApplied: false, iterations: 0, tokens: { prompt: 0, output: 0 } }),
@@ -276,8 +276,9 @@ describe('the summary', () => {
     expect(lines[2]).toBe('not resolved  b-1    3 it  2.2k tok  timed out after 5 s');
     const table = lines.slice(lines.indexOf('') + 1);
     expect(table[0]).toMatch(/^repository\s+tasks\s+resolved\s+rate\s+applied/);
-    expect(table[1]).toMatch(/^o\/a\s+2\s+1\s+50\.0%\s+50\.0%\s+0\s+1\.5\s+2\.0k\s+200$/);
-    expect(table[3]).toMatch(/^overall\s+4\s+1\s+25\.0%\s+50\.0%\s+2\s+1\.5\s+1\.5k\s+150$/);
+    expect(table[1]).toMatch(/^o\/a\s+2\s+1\s+50\.0%\s+50\.0%\s+0\s+1\.5\s+2\.0k\s+200\s+1m02s$/);
+    expect(table[3]).toMatch(/^overall\s+4\s+1\s+25\.0%\s+50\.0%\s+2\s+1\.5\s+1\.5k\s+150\s+31\.8s$/);
+    expect(s.groups[2]!.meanSeconds).toEqual({ agent: 1, tests: 1 });
     expect(text).toContain('1 task(s) found no model: run the same command again to retry them');
   });
 });
