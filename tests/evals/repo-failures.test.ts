@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -228,5 +228,20 @@ describe('eval repo: tasks that fail to run are recorded and the run goes on', {
     missingCommit.tasks = missingCommit.tasks.map((t, i) => (i === 1 ? { ...t, base_commit: 'f'.repeat(40) } : t));
     await expect(runRepoEval(missingCommit)).rejects.toThrow(RepoDatasetError);
     expect(s.requests.filter((r) => r.path === '/api/chat')).toEqual([]);
+  });
+
+  it('shards run apart combine: their results in one folder give the whole summary without running anything', async () => {
+    const fx = fixture();
+    const s = await server(byTask({ [INITIALS_KEY]: rightEditTurns(), [SURNAME_KEY]: wrongEditTurns() }));
+    const [a, b, all] = [tempDir(), tempDir(), tempDir()];
+    const first = await runRepoEval(options(fx, s.url, a, { shard: { index: 1, count: 2 } }));
+    const second = await runRepoEval(options(fx, s.url, b, { shard: { index: 2, count: 2 } }));
+    expect([first.tasks.map((t) => t.instance_id), second.tasks.map((t) => t.instance_id)]).toEqual([['acme__names-1'], ['acme__names-2']]);
+    const chats = s.requests.filter((r) => r.path === '/api/chat').length;
+    copyFileSync(join(a, 'run.json'), join(all, 'run.json'));
+    writeFileSync(join(all, 'results.jsonl'), readFileSync(join(a, 'results.jsonl'), 'utf8') + readFileSync(join(b, 'results.jsonl'), 'utf8'));
+    const combined = await runRepoEval(options(fx, s.url, all));
+    expect(s.requests.filter((r) => r.path === '/api/chat').length).toBe(chats);
+    expect(combined.groups[0]).toMatchObject({ tasks: 2, resolved: 1, resolvedRate: 0.5 });
   });
 });
