@@ -36,7 +36,7 @@ export const configSchema = z.strictObject({
       /** Weights of the ranking signals in reciprocal rank fusion. */
       weights: z
         .strictObject({
-          fulltext: z.number().min(0).default(1),
+          fulltext: z.number().min(0).default(2),
           vector: z.number().min(0).default(0.6),
           name: z.number().min(0).default(1.2),
           path: z.number().min(0).default(0.8),

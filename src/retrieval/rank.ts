@@ -53,7 +53,7 @@ export interface Ranking {
   named: number[];
 }
 
-export const DEFAULT_WEIGHTS: SignalWeights = { fulltext: 1, vector: 0.6, name: 1.2, path: 0.8, trace: 1.5, graph: 0.5, tests: 0.3 };
+export const DEFAULT_WEIGHTS: SignalWeights = { fulltext: 2, vector: 0.6, name: 1.2, path: 0.8, trace: 1.5, graph: 0.5, tests: 0.3 };
 
 // Reciprocal-rank constant: small enough that the top of a list counts clearly more than its tail.
 const RRF_K = 20;
