@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { meanPassAtK, passAtK } from '../../evals/passk/estimator.js';
 
@@ -60,6 +61,23 @@ describe('pass@k estimator', () => {
   it('stays finite where C(n, k) itself is beyond a double', () => {
     expect(Number(binom(2000, 1000))).toBe(Infinity);
     expect(passAtK(2000, 17, 1000)).toBeGreaterThan(0.99);
+  });
+
+  it('equals the exact ratio, lies in [0, 1], and grows with c and with k, for any valid counts', () => {
+    const counts = fc
+      .integer({ min: 1, max: 300 })
+      .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n }), fc.integer({ min: 1, max: n })));
+    fc.assert(
+      fc.property(counts, ([n, c, k]) => {
+        const p = passAtK(n, c, k)!;
+        expect(Math.abs(p - closedForm(n, c, k))).toBeLessThan(1e-12);
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThanOrEqual(1);
+        if (c < n) expect(passAtK(n, c + 1, k)!).toBeGreaterThanOrEqual(p - 1e-15);
+        if (k < n) expect(passAtK(n, c, k + 1)!).toBeGreaterThanOrEqual(p - 1e-15);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects impossible counts', () => {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, mbppSplit, normaliseTaskId, type HumanEvalProblem, type MbppProblem } from '../../evals/passk/dataset.js';
 import { DatasetError, ResultsMismatchError } from '../../evals/passk/errors.js';
@@ -144,6 +145,19 @@ describe('post-processing', () => {
     expect(postprocess(he, raw)).toBe('    y = x + 1\n\n    return y\n');
     expect(cutAtTopLevel('    return 1\nif __name__ == "__main__":\n    main()\n')).toBe('    return 1\n');
     expect(cutAtTopLevel('rest of line\n    return 1\nx = 2\n', false)).toBe('rest of line\n    return 1\n');
+  });
+
+  it('always keeps a prefix of the body in which no later line starts a top-level statement', () => {
+    const line = fc.oneof(fc.constant(''), fc.constant('    x = 1'), fc.constant('\tpass'), fc.constant('def g():'), fc.constant('print(1)'), fc.string({ maxLength: 12 }).map((t) => t.replace(/\n/g, '')));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        const text = lines.join('\n');
+        const cut = cutAtTopLevel(text);
+        expect(text.startsWith(cut.replace(/\n$/, ''))).toBe(true);
+        for (const l of cut.split('\n')) if (l.trim()) expect(l).toMatch(/^[ \t]/);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps a fenced answer whole, whether body or definition', () => {
