@@ -187,6 +187,9 @@ describe('the terminal session controller', () => {
     expect(s.controller.snapshot.entries.at(-1)).toMatchObject({ kind: 'info', text: expect.stringContaining('/undo') });
     await s.controller.submit('/frobnicate');
     expect(s.controller.snapshot.entries.at(-1)).toMatchObject({ kind: 'error', text: 'unknown command /frobnicate' });
+    await s.controller.submit('/clear');
+    expect(s.controller.snapshot.entries).toEqual([]);
+    expect(s.controller.snapshot.clears).toBe(1);
     await s.controller.submit('/exit');
     expect(s.controller.snapshot.exitRequested).toBe(true);
   });

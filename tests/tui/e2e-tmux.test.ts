@@ -120,4 +120,14 @@ describe.skipIf(!hasTmux)('ragent chat in a terminal', () => {
     tmux('send-keys', '-t', SESSION, 'C-d');
     await waitFor('EXITED 0');
   });
+
+  it('exits on Ctrl-C pressed twice when nothing is running', async () => {
+    tmux('new-window', '-t', SESSION, `cd '${repo.root}' && env HOME=${mkdtempSync(join(tmpdir(), 'ragent-home-'))} OLLAMA_HOST=${server.url} NO_COLOR=1 node '${BIN}' chat; echo "EXITED $?"; sleep 600`);
+    await waitFor(/index: fresh/);
+    tmux('send-keys', '-t', SESSION, 'C-c');
+    await waitFor('press Ctrl-C again to exit');
+    expect(screen()).not.toContain('EXITED');
+    tmux('send-keys', '-t', SESSION, 'C-c');
+    await waitFor('EXITED 0');
+  });
 });
