@@ -28,44 +28,56 @@ export class Bm25Index {
   constructor(docs: Iterable<string[]>, opts: Bm25Options = {}) {
     this.k1 = opts.k1 ?? 1.2;
     this.b = opts.b ?? 0.75;
-    // First pass: per-document term counts; term ids assigned in first-seen order (deterministic).
-    const perDoc: Array<Map<number, number>> = [];
+    // First pass: term ids (assigned in first-seen order, so deterministic) and document frequencies.
+    const ids: number[] = [];
+    const docStart: number[] = [0];
     const df: number[] = [];
-    const lens: number[] = [];
+    const lastDoc: number[] = [];
+    let doc = 0;
     for (const tokens of docs) {
-      const counts = new Map<number, number>();
       for (const t of tokens) {
         let id = this.terms.get(t);
         if (id === undefined) {
           id = df.length;
           this.terms.set(t, id);
           df.push(0);
+          lastDoc.push(-1);
         }
-        const c = counts.get(id);
-        if (c === undefined) {
-          counts.set(id, 1);
+        if (lastDoc[id] !== doc) {
+          lastDoc[id] = doc;
           df[id]!++;
-        } else counts.set(id, c + 1);
+        }
+        ids.push(id);
       }
-      perDoc.push(counts);
-      lens.push(tokens.length);
+      docStart.push(ids.length);
+      doc++;
     }
-    this.docs = perDoc.length;
+    this.docs = doc;
     this.start = new Uint32Array(df.length + 1);
     for (let i = 0; i < df.length; i++) this.start[i + 1] = this.start[i]! + df[i]!;
     const total = this.start[df.length]!;
     this.postDoc = new Uint32Array(total);
     this.postTf = new Uint16Array(total);
+    // Second pass: postings in document order, counting each term's occurrences per document.
     const fill = this.start.slice(0, df.length);
-    perDoc.forEach((counts, doc) => {
-      for (const [id, c] of counts) {
-        const at = fill[id]!++;
-        this.postDoc[at] = doc;
-        this.postTf[at] = Math.min(c, 65535);
+    const seenIn = new Int32Array(df.length).fill(-1);
+    const at = new Uint32Array(df.length);
+    const lens = new Float32Array(doc);
+    for (let d = 0; d < doc; d++) {
+      lens[d] = docStart[d + 1]! - docStart[d]!;
+      for (let k = docStart[d]!; k < docStart[d + 1]!; k++) {
+        const id = ids[k]!;
+        if (seenIn[id] !== d) {
+          seenIn[id] = d;
+          const pos = fill[id]!++;
+          at[id] = pos;
+          this.postDoc[pos] = d;
+          this.postTf[pos] = 1;
+        } else if (this.postTf[at[id]!]! < 65535) this.postTf[at[id]!]!++;
       }
-    });
-    this.docLen = Float32Array.from(lens);
-    this.avgLen = lens.length ? lens.reduce((a, b) => a + b, 0) / lens.length : 1;
+    }
+    this.docLen = lens;
+    this.avgLen = doc ? ids.length / doc : 1;
   }
 
   /** Number of documents containing `term`. */
