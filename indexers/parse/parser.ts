@@ -24,6 +24,11 @@ export function grammarFor(language: CodeLanguage): Parser.Language {
 /**
  * Parse `text` with the language's parser, created once per language and reused. The node binding
  * indexes text in UTF-16 code units, so node offsets slice the JS string directly.
+ *
+ * Memory: a tree lives in native memory (about 40 bytes per source character) and the binding frees it only
+ * after its wrapper is garbage-collected *and* the event loop turns, since Node runs addon finalizers from the
+ * loop. Parsing sympy's 1,600 files in one synchronous loop peaks at 2.2 GB; yielding a turn every 200 files
+ * keeps it under 400 MB. Callers that parse many files must therefore await between slices of work.
  */
 export function parseTree(language: CodeLanguage, text: string): Parser.Tree {
   let parser = parsers.get(language);
