@@ -76,6 +76,13 @@ describe('resolveImports for TypeScript and JavaScript', () => {
     ]);
   });
 
+  it('resolves bare `.` and `..` to the folder index, and ignores query strings', () => {
+    const set = new Set(['lib/index.ts', 'lib/sub/a.ts', 'lib/styles.css']);
+    const text = "import root from '..';\nimport here from '.';\nimport css from '../styles.css?inline';\n";
+    const out = resolveImports(parseFile('lib/sub/a.ts', text, 'typescript'), set).imports.map((i) => i.resolvedPath);
+    expect(out).toEqual(['lib/index.ts', null, 'lib/styles.css']);
+  });
+
   it('returns a new file and leaves the input unchanged', () => {
     const parsed = parseFile('src/app.ts', "import { util } from './util.js';\n", 'typescript');
     const out = resolveImports(parsed, files);
