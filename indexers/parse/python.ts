@@ -125,9 +125,20 @@ export function extractPython(root: Node, text: string): Extraction {
     const assign = stmt.firstNamedChild;
     if (assign?.type !== 'assignment') return;
     const left = assign.childForFieldName('left');
-    if (left?.type !== 'identifier' || !ALL_CAPS.test(left.text)) return;
+    if (left?.type !== 'identifier') return;
+    if (left.text === '__all__') {
+      // `__all__ = ['a', 'b']` is the module's declared public API.
+      const right = assign.childForFieldName('right');
+      if (right?.type === 'list' || right?.type === 'tuple') {
+        publicNames ??= new Set();
+        for (const m of right.text.matchAll(/['"]([^'"\s]+)['"]/g)) publicNames.add(m[1]!);
+      }
+      return;
+    }
+    if (!ALL_CAPS.test(left.text)) return;
     symbols.push(plainSymbol('variable', left.text, stmt, scope));
   };
+  let publicNames: Set<string> | undefined;
 
   /** A one-statement symbol (a constant or a type alias): its first line is its signature. */
   const plainSymbol = (kind: 'variable' | 'type', name: string, stmt: Node, scope: Scope): SymbolDraft => ({
@@ -147,9 +158,20 @@ export function extractPython(root: Node, text: string): Extraction {
   });
 
   walkChildren({ parent: null, inside: 'module' });
+  if (publicNames) applyAll(symbols, publicNames);
   const first = root.firstNamedChild;
   const moduleDoc = first ? stringStatementText(first) : '';
   return { symbols, imports, moduleDoc };
+}
+
+/** With `__all__`, exactly the names it lists are exported at top level; members follow their class. */
+function applyAll(symbols: SymbolDraft[], names: Set<string>): void {
+  const exported = new Set<string>();
+  for (const s of symbols) {
+    if (s.parent === null) s.exported = names.has(s.name);
+    else if (s.kind === 'method' || (s.kind === 'class' && s.parent !== null)) s.exported = exported.has(s.parent) && isPublic(s.name);
+    if (s.exported) exported.add(s.qualifiedName);
+  }
 }
 
 /** Upper-case letter or underscore: module constants start with one. */

@@ -175,4 +175,27 @@ describe('parseFile for newer Python syntax', () => {
     ].join('\n');
     expect(outline(parseFile('p.py', py, 'python'))).toEqual(['function parse 6-7']);
   });
+
+  it('takes __all__ as the list of exported names when a module has one', () => {
+    const py = [
+      "__all__ = ['visible', 'Shown']",
+      'def visible(): pass',
+      'def hidden(): pass',
+      'class Shown:',
+      '    def run(self): pass',
+      '    def _inner(self): pass',
+      'class Other:',
+      '    def run(self): pass',
+      '',
+    ].join('\n');
+    expect(parseFile('m.py', py, 'python').symbols.map((s) => [s.qualifiedName, s.exported])).toEqual([
+      ['visible', true],
+      ['hidden', false],
+      ['Shown', true],
+      ['Shown.run', true],
+      ['Shown._inner', false],
+      ['Other', false],
+      ['Other.run', false],
+    ]);
+  });
 });
