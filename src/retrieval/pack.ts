@@ -40,6 +40,11 @@ export interface PackOptions extends RankOptions {
   mapShare?: number;
   /** Lines shown around a symbol (default 3). */
   surround?: number;
+  /**
+   * Priority of the unmatched rest of the best files against ranked chunks elsewhere, as a share of
+   * the file's score (default 0.25): higher packs more of the top files whole.
+   */
+  fileFill?: number;
 }
 
 /** Pack the context for a task into `budget` tokens. */
@@ -110,6 +115,8 @@ interface Block {
   end: number;
   owner: number;
 }
+
+const FILE_FILL = 0.25;
 
 const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|(const|let|var)\s+[\w${}\s,:]+=\s*require\()/;
 
@@ -241,7 +248,7 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   for (const i of r.named) attempt(chunkReq(i, 'named in task', 0));
 
   // 2. Ranked symbols with their reading aids, interleaved with the rest of the best files.
-  const order = candidateOrder(r);
+  const order = candidateOrder(r, opts.fileFill ?? FILE_FILL);
   for (const { chunk: i, rank: k } of order) {
     if (misses > 150 || total >= limit) break;
     const ch = c.chunks[i]!;
@@ -343,12 +350,12 @@ function finish(pieces: Piece[], budget: number, counter: TokenCounter, additive
 }
 
 /** Packing candidates: ranked chunks (rank ≥ 0) and unranked chunks of the best files (rank -1), by score. */
-function candidateOrder(r: Ranking): Array<{ chunk: number; rank: number }> {
+function candidateOrder(r: Ranking, fileFill: number): Array<{ chunk: number; rank: number }> {
   const c = r.corpus;
   const out: Array<{ chunk: number; rank: number; score: number }> = r.chunkOrder.map((i, k) => ({ chunk: i, rank: k, score: r.chunkScore[i]! }));
   for (const f of r.fileOrder.slice(0, 20)) {
     const file = c.files[f]!;
-    const fill = file.prior * 0.25 * r.fileScore[f]!;
+    const fill = file.prior * fileFill * r.fileScore[f]!;
     for (const i of file.chunks) if (r.chunkScore[i] === 0) out.push({ chunk: i, rank: -1, score: fill });
   }
   return out.sort((a, b) => b.score - a.score || a.chunk - b.chunk);
