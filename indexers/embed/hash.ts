@@ -5,7 +5,7 @@
  * L2-normalised, so cosine similarity is a dot product.
  */
 import type { Embedder } from '../types.js';
-import { identifiersIn, splitIdentifier } from '../tokenize.js';
+import { splitIdentifier } from '../tokenize.js';
 
 const WHOLE_WEIGHT = 1;
 const SUBTOKEN_WEIGHT = 0.7;
@@ -24,17 +24,18 @@ function fnv1a(s: string, seed: number): number {
   return h >>> 0;
 }
 
-/** One identifier's features as positions and signed weights in a vector of some dimension. */
+/** One identifier's features as positions and signed weights, plus its count in the text being embedded. */
 interface Features {
   slots: Uint32Array;
   weights: Float32Array;
+  /** Which `embed` call `count` belongs to; counts of older calls are stale and start again at zero. */
+  epoch: number;
+  count: number;
 }
-
-const NONE: Features = { slots: new Uint32Array(0), weights: new Float32Array(0) };
 
 function identifierFeatures(id: string, dimensions: number): Features {
   const whole = id.toLowerCase().replace(/^[_$]+|[_$]+$/g, '');
-  if (whole.length < 2) return NONE;
+  if (whole.length < 2) return { slots: new Uint32Array(0), weights: new Float32Array(0), epoch: 0, count: 0 };
   const keys: string[] = [`w:${whole}`];
   const weights: number[] = [WHOLE_WEIGHT];
   const subs = splitIdentifier(id);
@@ -56,32 +57,44 @@ function identifierFeatures(id: string, dimensions: number): Features {
     slots[i] = fnv1a(key, 0x9e3779b9) % dimensions;
     signed[i] = fnv1a(key, 0x85ebca6b) & 1 ? weights[i]! : -weights[i]!;
   });
-  return { slots, weights: signed };
+  return { slots, weights: signed, epoch: 0, count: 0 };
 }
+
+const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*/g;
 
 /** Embeds texts into unit vectors of one dimension, caching each identifier's features. */
 class HashVectorizer {
   private cache = new Map<string, Features>();
+  private epoch = 0;
+  private readonly seen: Features[] = [];
   constructor(readonly dimensions: number) {}
 
-  private features(id: string): Features {
-    let f = this.cache.get(id);
-    if (!f) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      f = identifierFeatures(id, this.dimensions);
-      this.cache.set(id, f);
-    }
-    return f;
-  }
-
   embed(text: string): Float32Array {
-    const counts = new Map<string, number>();
-    for (const id of identifiersIn(text)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    // Count identifiers in the cache entries themselves: one map lookup per occurrence, no map per text.
+    const epoch = ++this.epoch;
+    const seen = this.seen;
+    seen.length = 0;
+    IDENTIFIER.lastIndex = 0;
+    for (let m = IDENTIFIER.exec(text); m !== null; m = IDENTIFIER.exec(text)) {
+      const id = m[0];
+      let f = this.cache.get(id);
+      if (!f) {
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        f = identifierFeatures(id, this.dimensions);
+        this.cache.set(id, f);
+      }
+      if (f.epoch !== epoch) {
+        f.epoch = epoch;
+        f.count = 0;
+        seen.push(f);
+      }
+      f.count++;
+    }
     const vec = new Float32Array(this.dimensions);
-    for (const [id, count] of counts) {
-      const { slots, weights } = this.features(id);
+    for (const f of seen) {
       // Sublinear term frequency: a name repeated fifty times should not drown everything else out.
-      const tf = 1 + Math.log(count);
+      const tf = 1 + Math.log(f.count);
+      const { slots, weights } = f;
       for (let i = 0; i < slots.length; i++) vec[slots[i]!]! += tf * weights[i]!;
     }
     let norm = 0;
