@@ -9,6 +9,7 @@ import { RagentError } from '../../src/errors.js';
 import type { ApproveEdit, EditPort } from '../deps.js';
 import type { Edit } from '../edits/types.js';
 import type { AgentEvent } from '../events.js';
+import { raceAbort } from '../../src/util/abort.js';
 
 export interface EditOutcome {
   ok: boolean;
@@ -30,7 +31,7 @@ export async function* performEdit(edit: Edit, tool: string, edits: EditPort, ap
   yield { type: 'edit_proposed', path: preview.path, diff: preview.diff };
 
   if (approve) {
-    const answer = await untilAborted(approve({ path: preview.path, diff: preview.diff, tool }), signal);
+    const answer = await raceAbort(approve({ path: preview.path, diff: preview.diff, tool }), signal, () => signal?.reason);
     const approved = typeof answer === 'boolean' ? answer : answer.approved;
     if (!approved) {
       const why = typeof answer === 'object' && answer.reason ? answer.reason : '';
@@ -54,25 +55,6 @@ export async function* performEdit(edit: Edit, tool: string, edits: EditPort, ap
   }
 }
 
-/** `promise`, or a rejection as soon as `signal` aborts (a pending question to the user must not hold a cancel). */
-function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 /** The error text the model sees: message and hint of a RagentError; other errors are not the model's to fix. */
 function messageOf(err: unknown): string {

@@ -1,17 +1,8 @@
 import type Parser from 'tree-sitter';
-import type { ParsedImport, ParsedSymbol, SymbolKind } from '../types.js';
+import type { ParsedImport, ParsedSymbol } from '../types.js';
 
 /** A symbol while a file is being read: the public fields plus the offsets references are assigned by. */
-export interface SymbolDraft {
-  kind: SymbolKind;
-  name: string;
-  qualifiedName: string;
-  signature: string;
-  doc: string;
-  startLine: number;
-  endLine: number;
-  parent: string | null;
-  exported: boolean;
+export interface SymbolDraft extends Omit<ParsedSymbol, 'references' | 'referenceLines'> {
   /** UTF-16 offsets of the symbol's whole text (decorators and `export` included). */
   start: number;
   end: number;

@@ -1,5 +1,6 @@
 import { CancelledError, RagentError } from '../errors.js';
 import { ModelServerError, ModelServerUnreachableError, ModelTimeoutError } from './errors.js';
+import { raceAbort } from '../util/abort.js';
 
 /** Error codes (from Node's sockets and undici) that mean the server never answered or hung up. */
 const NETWORK_CODES = new Set([
@@ -121,22 +122,7 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs = 30_000): n
  * when it cancels, while the promise itself runs on for the others.
  */
 export function underSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new CancelledError('cancelled'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CancelledError('cancelled while looking up the model'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return raceAbort(p, signal, () => new CancelledError('cancelled while looking up the model'));
 }
 
 /** Wait, unless the signal fires first (then a CancelledError). */
