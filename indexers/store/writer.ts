@@ -32,14 +32,17 @@ import { indexDir, readMeta, ragentDir } from './location.js';
 export const VECTOR_INDEX_MIN_ROWS = 100_000;
 
 /**
- * Compacting rewrites a table's data, which on a large table costs far more than a small update. Tables up
- * to this many rows are optimized on every run; larger ones once a run changed more than
- * `REWRITE_FRACTION` of their rows or `MAX_VERSIONS` versions have piled up (rows added since are searched
- * without the index until then, which LanceDB does transparently).
+ * Compacting rewrites a table's data, which on a large table costs far more than a small update (4 s for
+ * sympy's chunks after a one-file change). Tables up to `alwaysRows` rows are optimized on every run; larger
+ * ones once a run changed more than `rewriteFraction` of their rows or `maxVersions` versions have piled up
+ * (rows added since are searched without the index until then, which LanceDB does transparently).
  */
-const OPTIMIZE_ALWAYS_ROWS = 20_000;
-const REWRITE_FRACTION = 0.05;
-const MAX_VERSIONS = 48;
+export interface OptimizePolicy {
+  alwaysRows: number;
+  rewriteFraction: number;
+  maxVersions: number;
+}
+const DEFAULT_POLICY: OptimizePolicy = { alwaysRows: 20_000, rewriteFraction: 0.05, maxVersions: 48 };
 
 /** Paths per delete statement; keeps SQL filters a reasonable size. */
 const DELETE_BATCH = 500;
@@ -58,12 +61,12 @@ const ftsConfig = (): lancedb.Index =>
   });
 
 /** Optimize `table` when the policy above says it is worth it; `written` is the rows changed this run. */
-async function tidy(table: lancedb.Table, written: number): Promise<void> {
+async function tidy(table: lancedb.Table, written: number, policy: OptimizePolicy): Promise<void> {
   const versions = (await table.listVersions()).length;
   if (versions <= 1) return;
   const rows = await table.countRows();
-  const small = rows <= OPTIMIZE_ALWAYS_ROWS;
-  if (!small && written <= rows * REWRITE_FRACTION && versions < MAX_VERSIONS) return;
+  const small = rows <= policy.alwaysRows;
+  if (!small && written <= rows * policy.rewriteFraction && versions < policy.maxVersions) return;
   // Only this process writes (it holds the lock), so files of unfinished transactions cannot exist.
   const cleanup = () => ({ cleanupOlderThan: new Date(), deleteUnverified: true });
   await table.optimize(cleanup());
@@ -86,6 +89,8 @@ export interface OpenWriterOptions {
   embedder: { name: string; dimensions: number };
   /** Drop everything and start over. */
   full?: boolean;
+  /** When to optimize tables (tests lower the thresholds). */
+  optimize?: Partial<OptimizePolicy>;
 }
 
 function lockFile(root: string): string {
@@ -136,6 +141,7 @@ export class IndexWriter {
     fresh: boolean,
     /** Meta as found on opening; its `updatedAt` is '' until a run completes. */
     readonly previous: IndexMeta | null,
+    private readonly policy: OptimizePolicy,
   ) {
     this.fresh = fresh;
   }
@@ -150,6 +156,7 @@ export class IndexWriter {
     // Keeps the index out of git in any repository, whatever its own .gitignore says.
     if (!existsSync(join(dir, '.gitignore'))) writeFileSync(join(dir, '.gitignore'), '*\n');
     acquireLock(root);
+    const policy = { ...DEFAULT_POLICY, ...opts.optimize };
     try {
       const db = await lancedb.connect(indexDir(root));
       const previous = await readMeta(db);
@@ -170,7 +177,7 @@ export class IndexWriter {
         const chunks = await fresh.createEmptyTable(TABLES.chunks, chunksSchema(opts.embedder.dimensions));
         const edges = await fresh.createEmptyTable(TABLES.edges, edgesSchema);
         const meta = await fresh.createEmptyTable(TABLES.meta, metaSchema);
-        const writer = new IndexWriter(root, fresh, files, chunks, edges, meta, opts.embedder, true, null);
+        const writer = new IndexWriter(root, fresh, files, chunks, edges, meta, opts.embedder, true, null, policy);
         // Meta last: from here on the (empty) index opens and answers.
         await writer.writeMeta('');
         return writer;
@@ -178,7 +185,7 @@ export class IndexWriter {
       const [files, chunks, edges, meta] = await Promise.all(
         [TABLES.files, TABLES.chunks, TABLES.edges, TABLES.meta].map((t) => db.openTable(t)),
       );
-      return new IndexWriter(root, db, files!, chunks!, edges!, meta!, opts.embedder, false, previous);
+      return new IndexWriter(root, db, files!, chunks!, edges!, meta!, opts.embedder, false, previous, policy);
     } catch (err) {
       rmSync(lockFile(root), { force: true });
       throw err;
@@ -295,7 +302,7 @@ export class IndexWriter {
       [this.files, this.written.files],
       [this.meta, 1],
     ] as const) {
-      await tidy(table, written);
+      await tidy(table, written, this.policy);
     }
   }
 

@@ -169,4 +169,61 @@ describe('index store', () => {
     const second = await IndexWriter.open(root, { embedder: EMBEDDER });
     await second.close();
   });
+
+  it('defers optimizing a large table after small updates, and optimizes once enough changed', async () => {
+    const root = tempRoot();
+    const policy = { alwaysRows: 20, rewriteFraction: 0.1, maxVersions: 12 };
+    const many = Array.from({ length: 40 }, (_, i) => update(`f${i}.ts`, [chunk(`f${i}.ts`, `fn${i}`, 'x')]));
+    let w = await IndexWriter.open(root, { embedder: EMBEDDER, optimize: policy });
+    await w.write(many);
+    await w.finish();
+    await w.close();
+    const versions = async () => {
+      const db = await lancedb.connect(indexDir(root));
+      const n = (await (await db.openTable('chunks')).listVersions()).length;
+      db.close();
+      return n;
+    };
+    expect(await versions()).toBe(1);
+
+    // One file changed: 2 of 40 rows (5%) — the chunks table is left as it is, versions pile up.
+    w = await IndexWriter.open(root, { embedder: EMBEDDER, optimize: policy });
+    await w.write([update('f1.ts', [chunk('f1.ts', 'fnOneRenamed', 'y')], 'changed')]);
+    await w.finish();
+    await w.close();
+    const deferred = await versions();
+    expect(deferred).toBeGreaterThan(1);
+    let index = await openIndex(root);
+    expect((await index.fullTextSearch('one renamed', 1))[0]!.chunk.name).toBe('fnOneRenamed');
+    await index.close();
+
+    // Until too many versions have piled up: then the run optimizes it (a large table keeps the version the
+    // optimize superseded until the next one, so two remain).
+    const seen: number[] = [deferred];
+    for (let i = 0; i < 20 && seen.at(-1)! >= (seen.at(-2) ?? 0); i++) {
+      w = await IndexWriter.open(root, { embedder: EMBEDDER, optimize: policy });
+      await w.write([update('f2.ts', [chunk('f2.ts', `fnTwo${i}`, 'z')], `v${i}`)]);
+      await w.finish();
+      await w.close();
+      seen.push(await versions());
+    }
+    expect(seen.at(-1)).toBeLessThanOrEqual(2);
+    expect(Math.max(...seen)).toBeGreaterThan(deferred);
+    expect(Math.max(...seen)).toBeLessThan(policy.maxVersions);
+
+    // A run that rewrites more than the fraction is optimized at once.
+    w = await IndexWriter.open(root, { embedder: EMBEDDER, optimize: policy });
+    await w.write([update('f4.ts', [chunk('f4.ts', 'fnFour', 'q')], 'x')]);
+    await w.finish();
+    await w.close();
+    expect(await versions()).toBeGreaterThan(2);
+    w = await IndexWriter.open(root, { embedder: EMBEDDER, optimize: policy });
+    await w.write(many.slice(10, 20).map((u) => update(u.file.path, [chunk(u.file.path, 'bulk', 'b')], 'bulk')));
+    await w.finish();
+    await w.close();
+    expect(await versions()).toBeLessThanOrEqual(2);
+    index = await openIndex(root);
+    expect(await index.allChunks()).toHaveLength(40);
+    await index.close();
+  });
 });
