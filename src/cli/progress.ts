@@ -39,16 +39,21 @@ function duration(ms: number): string {
  */
 export function progressLine(counts: Map<IndexPhase, IndexProgress>, current: IndexProgress, rate: number | null): string {
   const parts: string[] = [];
-  for (const phase of ['scan', 'parse', 'embed', 'write'] as const) {
+  const scan = counts.get('scan');
+  if (scan) parts.push(scan.done < scan.total ? `scanned ${scan.done}/${scan.total}` : `scanned ${scan.total}`);
+  // Parsing, embedding and writing share one total (the files to redo), shown once, after parsing.
+  const parse = counts.get('parse');
+  if (parse) parts.push(`parsed ${parse.done}/${parse.total}`);
+  for (const phase of ['embed', 'write'] as const) {
     const p = counts.get(phase);
-    if (p) parts.push(`${LABELS[phase]} ${p.done}/${p.total}`);
+    if (p) parts.push(`${LABELS[phase]} ${p.done}`);
   }
   if (current.phase === 'optimize') parts.push('optimizing');
   else if (rate !== null && rate > 0 && current.done < current.total) {
-    parts.push(`${rate.toFixed(rate < 10 ? 1 : 0)} files/s`);
+    parts.push(`${rate.toFixed(rate < 10 ? 1 : 0)}/s`);
     parts.push(`ETA ${duration(((current.total - current.done) / rate) * 1000)}`);
   }
-  return parts.join('  ');
+  return parts.join(' · ');
 }
 
 /** A reporter drawing on `stream` when it is a terminal, otherwise doing nothing. */
@@ -70,7 +75,7 @@ export function progressReporter(stream: ProgressStream, now: () => number = Dat
       const start = phaseStart.get(p.phase)!;
       const rate = t > start.t ? ((p.done - start.done) / (t - start.t)) * 1000 : null;
       let line = progressLine(counts, p, rate);
-      const width = stream.columns ?? 80;
+      const width = stream.columns || 80; // a pty without a size reports 0
       if (line.length > width - 1) line = line.slice(0, width - 1);
       stream.write(`\r\x1b[2K${line}`);
       drawn = true;

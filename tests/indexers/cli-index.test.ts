@@ -93,11 +93,22 @@ describe('progress display', () => {
     p.done();
     expect(out).toEqual([
       '\r\x1b[2Kscanned 1/100',
-      '\r\x1b[2Kscanned 100/100',
-      '\r\x1b[2Kscanned 100/100  parsed 1/50',
-      '\r\x1b[2Kscanned 100/100  parsed 21/50  10 files/s  ETA 3s',
+      '\r\x1b[2Kscanned 100',
+      '\r\x1b[2Kscanned 100 · parsed 1/50',
+      '\r\x1b[2Kscanned 100 · parsed 21/50 · 10/s · ETA 3s',
       '\r\x1b[2K',
     ]);
+  });
+
+  it('fits the line to the terminal width, and treats a width of 0 (a pty without a size) as 80 columns', () => {
+    const draw = (columns: number) => {
+      const out: string[] = [];
+      const p = progressReporter({ isTTY: true, columns, write: (s) => (out.push(s), true) }, () => 0);
+      p.update({ phase: 'scan', done: 1, total: 1729 });
+      return out[0]!.replace('\r\x1b[2K', '');
+    };
+    expect(draw(0)).toBe('scanned 1/1729');
+    expect(draw(10)).toBe('scanned 1');
   });
 
   it('stays silent when the stream is not a terminal', () => {
@@ -116,7 +127,7 @@ describe('progress display', () => {
       ['write', { phase: 'write', done: 4, total: 4 }],
     ]);
     expect(progressLine(counts, { phase: 'optimize', done: 0, total: 1 }, 10)).toBe(
-      'scanned 10/10  parsed 4/4  embedded 4/4  written 4/4  optimizing',
+      'scanned 10 · parsed 4/4 · embedded 4 · written 4 · optimizing',
     );
   });
 });
