@@ -8,6 +8,17 @@ export interface Bm25Options {
   b?: number;
 }
 
+/** An index's arrays, for saving and restoring it without rebuilding. */
+export interface Bm25Parts {
+  terms: string[];
+  start: Uint32Array;
+  postDoc: Uint32Array;
+  postTf: Uint16Array;
+  docLen: Float32Array;
+  k1: number;
+  b: number;
+}
+
 export interface ScoredDoc {
   doc: number;
   score: number;
@@ -25,7 +36,21 @@ export class Bm25Index {
   private readonly k1: number;
   private readonly b: number;
 
-  constructor(docs: Iterable<string[]>, opts: Bm25Options = {}) {
+  constructor(docs: Iterable<string[]> | Bm25Parts, opts: Bm25Options = {}) {
+    if ('postDoc' in docs) {
+      this.k1 = docs.k1;
+      this.b = docs.b;
+      docs.terms.forEach((t, i) => this.terms.set(t, i));
+      this.start = docs.start;
+      this.postDoc = docs.postDoc;
+      this.postTf = docs.postTf;
+      this.docLen = docs.docLen;
+      this.docs = docs.docLen.length;
+      let sum = 0;
+      for (const l of docs.docLen) sum += l;
+      this.avgLen = this.docs ? sum / this.docs : 1;
+      return;
+    }
     this.k1 = opts.k1 ?? 1.2;
     this.b = opts.b ?? 0.75;
     // First pass: term ids (assigned in first-seen order, so deterministic) and document frequencies.
@@ -78,6 +103,11 @@ export class Bm25Index {
     }
     this.docLen = lens;
     this.avgLen = doc ? ids.length / doc : 1;
+  }
+
+  /** The index's arrays (shared, not copied). */
+  parts(): Bm25Parts {
+    return { terms: [...this.terms.keys()], start: this.start, postDoc: this.postDoc, postTf: this.postTf, docLen: this.docLen, k1: this.k1, b: this.b };
   }
 
   /** Number of documents containing `term`. */

@@ -5,7 +5,9 @@
 import type { ChunkRecord, EdgeRecord, IndexReader, Language } from '../../indexers/types.js';
 import { codeTokens } from '../../indexers/tokenize.js';
 import { Bm25Index } from './bm25.js';
+import { adoptGraph, codeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
 
 export interface CorpusFile {
   path: string;
@@ -63,11 +65,45 @@ export function loadCorpus(reader: IndexReader): Promise<Corpus> {
 const isSymbol = (c: ChunkRecord): boolean => c.kind !== 'header' && c.kind !== 'text';
 
 async function buildCorpus(reader: IndexReader): Promise<Corpus> {
+  const snap = readSnapshot(reader.root, reader.meta);
+  if (snap) {
+    const c = assemble(reader, snap.chunks, [], {
+      chunkText: new Bm25Index(snap.chunkText),
+      fileText: new Bm25Index(snap.fileText),
+      templateTokens: new Set(snap.templateTokens),
+    });
+    if (c.chunkText.docs === c.chunks.length && c.fileText.docs === c.files.length && snap.graph.offsets.length === c.chunks.length + 1) {
+      adoptGraph(c, snap.graph);
+      return c;
+    }
+  }
   const [raw, edges] = await Promise.all([reader.allChunks(), reader.allEdges()]);
   // A fixed order makes every ranking deterministic whatever order the store returns rows in.
   const chunks = [...raw].sort(
     (a, b) => cmp(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine || cmp(a.id, b.id),
   );
+  const c = assemble(reader, chunks, edges);
+  try {
+    writeSnapshot(reader.root, reader.meta, {
+      chunks,
+      chunkText: c.chunkText.parts(),
+      fileText: c.fileText.parts(),
+      graph: codeGraph(c),
+      templateTokens: [...c.templateTokens],
+    });
+  } catch {
+    // A snapshot only saves time; without one the next process rebuilds.
+  }
+  return c;
+}
+
+/** The corpus over sorted chunks; full-text indexes are built from the chunks' tokens unless given. */
+function assemble(
+  reader: IndexReader,
+  chunks: ChunkRecord[],
+  edges: EdgeRecord[],
+  prebuilt?: { chunkText: Bm25Index; fileText: Bm25Index; templateTokens: Set<string> },
+): Corpus {
   const files: CorpusFile[] = [];
   const fileByPath = new Map<string, number>();
   const chunkFile = new Uint32Array(chunks.length);
@@ -97,22 +133,27 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
       s.add(f);
     }
   });
-  const tokensOf = (c: ChunkRecord): string[] => (c.tokens ? c.tokens.split(/\s+/).filter(Boolean) : []);
-  const chunkTokens = chunks.map(tokensOf);
-  const chunkText = new Bm25Index(chunkTokens);
-  const fileText = new Bm25Index(
-    files.map((f) => {
-      const all: string[] = [...pathTokens(f.path)];
-      for (const i of f.chunks) for (const t of chunkTokens[i]!) all.push(t);
-      return all;
-    }),
-  );
-  markBundles(chunks, files);
-  const templateTokens = new Set<string>();
-  for (const f of files) {
-    if (!TEMPLATE.test(f.path)) continue;
-    for (const ch of f.chunks) for (const t of chunkTokens[ch]!) templateTokens.add(t);
+  let chunkText: Bm25Index;
+  let fileText: Bm25Index;
+  let templateTokens: Set<string>;
+  if (prebuilt) ({ chunkText, fileText, templateTokens } = prebuilt);
+  else {
+    const chunkTokens = chunks.map((c) => (c.tokens ? c.tokens.split(/\s+/).filter(Boolean) : []));
+    chunkText = new Bm25Index(chunkTokens);
+    fileText = new Bm25Index(
+      files.map((f) => {
+        const all: string[] = [...pathTokens(f.path)];
+        for (const i of f.chunks) for (const t of chunkTokens[i]!) all.push(t);
+        return all;
+      }),
+    );
+    templateTokens = new Set<string>();
+    for (const f of files) {
+      if (!TEMPLATE.test(f.path)) continue;
+      for (const ch of f.chunks) for (const t of chunkTokens[ch]!) templateTokens.add(t);
+    }
   }
+  markBundles(chunks, files);
   const defFileCount = new Map<string, number>();
   for (const [k, s] of defFiles) defFileCount.set(k, s.size);
   const filesByBasename = new Map<string, number[]>();

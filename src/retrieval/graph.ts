@@ -17,6 +17,11 @@ const MAX_DEF_FILES = 3;
 
 const graphs = new WeakMap<Corpus, CodeGraph>();
 
+/** Use a graph restored from a snapshot for this corpus. */
+export function adoptGraph(c: Corpus, g: CodeGraph): void {
+  graphs.set(c, g);
+}
+
 /** The corpus's graph, built on first use. */
 export function codeGraph(c: Corpus): CodeGraph {
   let g = graphs.get(c);

@@ -45,6 +45,8 @@ export interface PackOptions extends RankOptions {
    * the file's score (default 0.25): higher packs more of the top files whole.
    */
   fileFill?: number;
+  /** How many of the best files the rest-of-file filling considers (default 20). */
+  fillFiles?: number;
 }
 
 /** Pack the context for a task into `budget` tokens. */
@@ -117,6 +119,7 @@ interface Block {
 }
 
 const FILE_FILL = 0.25;
+const FILL_FILES = 20;
 
 const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|(const|let|var)\s+[\w${}\s,:]+=\s*require\()/;
 
@@ -248,7 +251,7 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   for (const i of r.named) attempt(chunkReq(i, 'named in task', 0));
 
   // 2. Ranked symbols with their reading aids, interleaved with the rest of the best files.
-  const order = candidateOrder(r, opts.fileFill ?? FILE_FILL);
+  const order = candidateOrder(r, opts.fileFill ?? FILE_FILL, opts.fillFiles ?? FILL_FILES);
   for (const { chunk: i, rank: k } of order) {
     if (misses > 150 || total >= limit) break;
     const ch = c.chunks[i]!;
@@ -350,10 +353,10 @@ function finish(pieces: Piece[], budget: number, counter: TokenCounter, additive
 }
 
 /** Packing candidates: ranked chunks (rank ≥ 0) and unranked chunks of the best files (rank -1), by score. */
-function candidateOrder(r: Ranking, fileFill: number): Array<{ chunk: number; rank: number }> {
+function candidateOrder(r: Ranking, fileFill: number, fillFiles: number): Array<{ chunk: number; rank: number }> {
   const c = r.corpus;
   const out: Array<{ chunk: number; rank: number; score: number }> = r.chunkOrder.map((i, k) => ({ chunk: i, rank: k, score: r.chunkScore[i]! }));
-  for (const f of r.fileOrder.slice(0, 20)) {
+  for (const f of r.fileOrder.slice(0, fillFiles)) {
     const file = c.files[f]!;
     const fill = file.prior * fileFill * r.fileScore[f]!;
     for (const i of file.chunks) if (r.chunkScore[i] === 0) out.push({ chunk: i, rank: -1, score: fill });

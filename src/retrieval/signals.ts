@@ -2,6 +2,8 @@
  * The ranking signals. Each turns the analysed query into a ranked list of chunks or of files; fusion
  * combines the lists by rank, so a signal's scores only need to order its own list.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { codeTokens } from '../../indexers/tokenize.js';
 import type { Corpus } from './corpus.js';
 import { modulePaths, pathMatch, testedStem } from './paths.js';
@@ -212,13 +214,29 @@ export function traceChunks(c: Corpus, q: QueryAnalysis): RankedList {
       else if (!found && c.files[f]!.chunks.length) add(scores, c.files[f]!.chunks[0]!, weight * 0.5);
     }
   });
+  const sources = new Map<string, string[] | null>();
   for (const quote of q.quotes) {
     const literal = longestLiteral(quote);
     if (literal.length < 8) continue;
     const candidates = c.chunkText.search(codeTokens(literal), 50);
-    for (const { doc } of candidates) if (c.chunks[doc]!.text.includes(literal)) add(scores, doc, 1.5);
+    for (const { doc } of candidates) if (chunkSource(c, doc, sources).includes(literal)) add(scores, doc, 1.5);
   }
   return { signal: 'trace', level: 'chunk', items: sorted(scores) };
+}
+
+/** A chunk's lines as they are on disk now (files read once per call through `cache`). */
+function chunkSource(c: Corpus, i: number, cache: Map<string, string[] | null>): string {
+  const ch = c.chunks[i]!;
+  let lines = cache.get(ch.path);
+  if (lines === undefined) {
+    try {
+      lines = readFileSync(join(c.reader.root, ch.path), 'utf8').split('\n');
+    } catch {
+      lines = null;
+    }
+    cache.set(ch.path, lines);
+  }
+  return lines ? lines.slice(ch.startLine - 1, ch.endLine).join('\n') : '';
 }
 
 /** The longest piece of a message between format placeholders and interpolated values. */

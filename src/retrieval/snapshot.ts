@@ -1,0 +1,189 @@
+/**
+ * A snapshot of the retrieval corpus on disk (`.ragent/retrieval/snapshot.bin`), so a fresh process
+ * skips reading every chunk and edge from the store and rebuilding full-text indexes and the graph.
+ * It belongs to one index state: a different index update time, schema or embedder makes it stale,
+ * and a stale or unreadable snapshot is ignored (and rewritten), never trusted.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChunkKind, ChunkRecord, IndexMeta, Language } from '../../indexers/types.js';
+import type { Bm25Parts } from './bm25.js';
+import type { CodeGraph } from './graph.js';
+
+const FORMAT = 1;
+
+export interface SnapshotData {
+  /** Chunks in corpus order, without the embedded text and tokens (retrieval does not need them). */
+  chunks: ChunkRecord[];
+  chunkText: Bm25Parts;
+  fileText: Bm25Parts;
+  graph: CodeGraph;
+  templateTokens: string[];
+}
+
+type ArrayKind = 'u32' | 'u16' | 'f32';
+type Section = { name: string; kind: ArrayKind; offset: number; length: number };
+
+interface Header {
+  format: number;
+  index: { schemaVersion: number; updatedAt: string; embedder: string; dimensions: number };
+  paths: string[];
+  /** Per chunk: index into `paths`, then the record's fields column by column. */
+  chunkPath: number[];
+  id: string[];
+  language: string[];
+  kind: string[];
+  name: string[];
+  qualifiedName: string[];
+  signature: string[];
+  parent: string[];
+  startLine: number[];
+  endLine: number[];
+  chunkTerms: string[];
+  fileTerms: string[];
+  bm25: { k1: number; b: number };
+  templateTokens: string[];
+  sections: Section[];
+}
+
+/** Where a repository's snapshot lives. */
+export function snapshotFile(root: string): string {
+  return join(root, '.ragent', 'retrieval', 'snapshot.bin');
+}
+
+const stamp = (meta: IndexMeta): Header['index'] => ({
+  schemaVersion: meta.schemaVersion,
+  updatedAt: meta.updatedAt,
+  embedder: meta.embedder.name,
+  dimensions: meta.embedder.dimensions,
+});
+
+/** Write the snapshot atomically (a reader sees the old file or the new one, never half of one). */
+export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData): void {
+  const arrays: Array<[string, ArrayKind, Uint32Array | Uint16Array | Float32Array]> = [
+    ['chunk.start', 'u32', data.chunkText.start],
+    ['chunk.postDoc', 'u32', data.chunkText.postDoc],
+    ['chunk.postTf', 'u16', data.chunkText.postTf],
+    ['chunk.docLen', 'f32', data.chunkText.docLen],
+    ['file.start', 'u32', data.fileText.start],
+    ['file.postDoc', 'u32', data.fileText.postDoc],
+    ['file.postTf', 'u16', data.fileText.postTf],
+    ['file.docLen', 'f32', data.fileText.docLen],
+    ['graph.offsets', 'u32', data.graph.offsets],
+    ['graph.targets', 'u32', data.graph.targets],
+  ];
+  const paths: string[] = [];
+  const pathIndex = new Map<string, number>();
+  const chunkPath = data.chunks.map((c) => {
+    let i = pathIndex.get(c.path);
+    if (i === undefined) {
+      i = paths.length;
+      pathIndex.set(c.path, i);
+      paths.push(c.path);
+    }
+    return i;
+  });
+  const sections: Section[] = [];
+  let offset = 0;
+  for (const [name, kind, a] of arrays) {
+    sections.push({ name, kind, offset, length: a.length });
+    offset += Math.ceil(a.byteLength / 8) * 8;
+  }
+  const col = <K extends keyof ChunkRecord>(k: K): Array<ChunkRecord[K]> => data.chunks.map((c) => c[k]);
+  const header: Header = {
+    format: FORMAT,
+    index: stamp(meta),
+    paths,
+    chunkPath,
+    id: col('id'),
+    language: col('language'),
+    kind: col('kind'),
+    name: col('name'),
+    qualifiedName: col('qualifiedName'),
+    signature: col('signature'),
+    parent: col('parent'),
+    startLine: col('startLine'),
+    endLine: col('endLine'),
+    chunkTerms: data.chunkText.terms,
+    fileTerms: data.fileText.terms,
+    bm25: { k1: data.chunkText.k1, b: data.chunkText.b },
+    templateTokens: data.templateTokens,
+    sections,
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  // Layout: 8-byte header length, the JSON header padded to 8 bytes, then the arrays, each 8-aligned.
+  const bodyStart = 8 + Math.ceil(json.length / 8) * 8;
+  const out = Buffer.alloc(bodyStart + offset);
+  out.writeBigUInt64LE(BigInt(json.length), 0);
+  json.copy(out, 8);
+  arrays.forEach(([, , a], k) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, bodyStart + sections[k]!.offset));
+  const file = snapshotFile(root);
+  mkdirSync(join(file, '..'), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, out);
+  renameSync(tmp, file);
+}
+
+/** The snapshot for this index state, or null when there is none, it is stale, or it cannot be read. */
+export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(snapshotFile(root));
+  } catch {
+    return null;
+  }
+  try {
+    const jsonLength = Number(buf.readBigUInt64LE(0));
+    const header = JSON.parse(buf.subarray(8, 8 + jsonLength).toString('utf8')) as Header;
+    if (header.format !== FORMAT || JSON.stringify(header.index) !== JSON.stringify(stamp(meta))) return null;
+    const bodyStart = 8 + Math.ceil(jsonLength / 8) * 8;
+    // Copy the body into its own aligned buffer so typed arrays can view it directly.
+    const body = new Uint8Array(buf.length - bodyStart);
+    body.set(buf.subarray(bodyStart));
+    const view = (name: string): Uint32Array | Uint16Array | Float32Array => {
+      const s = header.sections.find((x) => x.name === name);
+      if (!s) throw new Error(`missing section ${name}`);
+      const Ctor = s.kind === 'u32' ? Uint32Array : s.kind === 'u16' ? Uint16Array : Float32Array;
+      if (s.offset + s.length * Ctor.BYTES_PER_ELEMENT > body.byteLength) throw new Error(`section ${name} is cut short`);
+      return new Ctor(body.buffer, s.offset, s.length);
+    };
+    const n = header.id.length;
+    const chunks: ChunkRecord[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      chunks[i] = {
+        id: header.id[i]!,
+        path: header.paths[header.chunkPath[i]!]!,
+        fileHash: '',
+        language: header.language[i] as Language,
+        kind: header.kind[i] as ChunkKind,
+        name: header.name[i]!,
+        qualifiedName: header.qualifiedName[i]!,
+        signature: header.signature[i]!,
+        doc: '',
+        startLine: header.startLine[i]!,
+        endLine: header.endLine[i]!,
+        parent: header.parent[i]!,
+        text: '',
+        tokens: '',
+      };
+    }
+    const parts = (prefix: string, terms: string[]): Bm25Parts => ({
+      terms,
+      start: view(`${prefix}.start`) as Uint32Array,
+      postDoc: view(`${prefix}.postDoc`) as Uint32Array,
+      postTf: view(`${prefix}.postTf`) as Uint16Array,
+      docLen: view(`${prefix}.docLen`) as Float32Array,
+      k1: header.bm25.k1,
+      b: header.bm25.b,
+    });
+    return {
+      chunks,
+      chunkText: parts('chunk', header.chunkTerms),
+      fileText: parts('file', header.fileTerms),
+      graph: { offsets: view('graph.offsets') as Uint32Array, targets: view('graph.targets') as Uint32Array },
+      templateTokens: header.templateTokens,
+    };
+  } catch {
+    return null;
+  }
+}
