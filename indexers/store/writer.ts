@@ -109,17 +109,20 @@ function processAlive(pid: number): boolean {
 /** Take the writer lock; a lock left by a process that no longer exists (killed mid-run) is taken over. */
 function acquireLock(root: string): void {
   const file = lockFile(root);
+  // The lock names its directory too: a copy of .ragent (say, into a worktree) must not inherit it.
+  const mine = `${process.pid}\n${root}\n`;
   try {
-    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    writeFileSync(file, mine, { flag: 'wx' });
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
-  if (Number.isFinite(owner) && processAlive(owner)) {
-    throw new IndexLockedError(`another ragent index (pid ${owner}) is writing ${ragentDir(root)}`, 'wait for it to finish, then run again');
+  const [pid, owner] = readFileSync(file, 'utf8').split('\n');
+  const ownerPid = Number.parseInt(pid ?? '', 10);
+  if (Number.isFinite(ownerPid) && owner === root && processAlive(ownerPid)) {
+    throw new IndexLockedError(`another ragent index (pid ${ownerPid}) is writing ${ragentDir(root)}`, 'wait for it to finish, then run again');
   }
-  writeFileSync(file, String(process.pid));
+  writeFileSync(file, mine);
 }
 
 /** Writes one index run's changes to `<repo>/.ragent/index`. */

@@ -165,9 +165,13 @@ describe('index store', () => {
     await expect(IndexWriter.open(root, { embedder: EMBEDDER })).rejects.toThrow(IndexLockedError);
     await first.close();
     expect(existsSync(join(root, '.ragent', 'index.lock'))).toBe(false);
-    writeFileSync(join(root, '.ragent', 'index.lock'), '999999999');
+    writeFileSync(join(root, '.ragent', 'index.lock'), `999999999\n${root}\n`);
     const second = await IndexWriter.open(root, { embedder: EMBEDDER });
     await second.close();
+    // A lock copied from another directory (a worktree's copy of .ragent) is not this index's lock.
+    writeFileSync(join(root, '.ragent', 'index.lock'), `${process.pid}\n/elsewhere\n`);
+    const third = await IndexWriter.open(root, { embedder: EMBEDDER });
+    await third.close();
   });
 
   it('defers optimizing a large table after small updates, and optimizes once enough changed', async () => {
