@@ -41,8 +41,10 @@ export interface OptimizePolicy {
   alwaysRows: number;
   rewriteFraction: number;
   maxVersions: number;
+  /** Chunks at which the vector index is built (`VECTOR_INDEX_MIN_ROWS`). */
+  vectorIndexRows: number;
 }
-const DEFAULT_POLICY: OptimizePolicy = { alwaysRows: 20_000, rewriteFraction: 0.05, maxVersions: 48 };
+const DEFAULT_POLICY: OptimizePolicy = { alwaysRows: 20_000, rewriteFraction: 0.05, maxVersions: 48, vectorIndexRows: VECTOR_INDEX_MIN_ROWS };
 
 /** Paths per delete statement; keeps SQL filters a reasonable size. */
 const DELETE_BATCH = 500;
@@ -293,7 +295,7 @@ export class IndexWriter {
     if (rows > 0 && !indices.has('tokens_idx')) {
       await this.chunks.createIndex('tokens', { config: ftsConfig() });
     }
-    if (rows >= VECTOR_INDEX_MIN_ROWS && !indices.has('vector_idx')) {
+    if (rows >= this.policy.vectorIndexRows && !indices.has('vector_idx')) {
       await this.chunks.createIndex('vector', {
         config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }),
       });

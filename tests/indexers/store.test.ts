@@ -230,4 +230,28 @@ describe('index store', () => {
     expect(await index.allChunks()).toHaveLength(40);
     await index.close();
   });
+
+  it('builds a cosine vector index once the table is large enough, and still finds near chunks', async () => {
+    const root = tempRoot();
+    const words = ['parse', 'render', 'token', 'matrix', 'socket', 'cache', 'schema', 'router', 'queue', 'logger'];
+    const files = Array.from({ length: 60 }, (_, f) =>
+      update(
+        `m${f}.ts`,
+        Array.from({ length: 10 }, (_, c) => chunk(`m${f}.ts`, `${words[c]}${words[f % 10]}Handler${f}`, `${words[c]}(${words[(f + c) % 10]})`)),
+      ),
+    );
+    const w = await IndexWriter.open(root, { embedder: EMBEDDER, optimize: { vectorIndexRows: 500 } });
+    await w.write(files);
+    await w.finish();
+    await w.close();
+    const db = await lancedb.connect(indexDir(root));
+    const indices = await (await db.openTable('chunks')).listIndices();
+    db.close();
+    expect(indices.map((i) => [i.name, i.indexType])).toEqual(expect.arrayContaining([['vector_idx', 'IvfPq'], ['tokens_idx', 'FTS']]));
+    const index = await openIndex(root);
+    const target = files[17]!.chunks[3]!;
+    const hits = await index.vectorSearch(target.vector, 5);
+    expect(hits.map((h) => h.chunk.id)).toContain(target.id);
+    await index.close();
+  });
 });
