@@ -34,6 +34,8 @@ export interface RankOptions {
   signal?: AbortSignal;
   /** Reciprocal-rank constant of the fusion (default 20): smaller favours the top of each list more. */
   rrfK?: number;
+  /** How much of its file's score a chunk inherits in the chunk ranking (default 0.25). */
+  fileShare?: number;
   /** Told when a signal could not run (say, the embedding server is down) and was left out. */
   onWarning?: (message: string) => void;
 }
@@ -58,7 +60,7 @@ export const DEFAULT_WEIGHTS: SignalWeights = { fulltext: 2, vector: 0.6, name: 
 // Reciprocal-rank constant: small enough that the top of a list counts clearly more than its tail.
 const RRF_K = 20;
 // How much of a file's own evidence a chunk inherits in the chunk ranking.
-const FILE_SHARE = 0.5;
+const FILE_SHARE = 0.25;
 
 /** Rank the chunks and files of an index for a query. Deterministic for the same index and query. */
 export async function rank(reader: IndexReader, text: string, opts: RankOptions = {}): Promise<Ranking> {
@@ -107,7 +109,7 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   for (let i = 0; i < c.chunks.length; i++) {
     const f = c.chunkFile[i]!;
     const own = chunks.score[i]!;
-    chunkScore[i] = own > 0 ? c.files[f]!.prior * (own + FILE_SHARE * files.score[f]!) : 0;
+    chunkScore[i] = own > 0 ? c.files[f]!.prior * (own + (opts.fileShare ?? FILE_SHARE) * files.score[f]!) : 0;
   }
   const chunkOrder = orderOf(chunkScore);
   const named = new Set<number>();
