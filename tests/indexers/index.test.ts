@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,5 +115,45 @@ describe('indexRepository', () => {
     expect((await a.vectorSearch(v!, 5)).map((h) => [h.chunk.id, h.score.toFixed(5)])).toEqual(
       (await b.vectorSearch(v!, 5)).map((h) => [h.chunk.id, h.score.toFixed(5)]),
     );
+  });
+
+  it('indexes with the Ollama embedder over its HTTP API, in batches, and embeds queries the same way', async () => {
+    const requests: { model: string; input: string[] }[] = [];
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { model: string; input: string[] };
+        requests.push(body);
+        // A stand-in model: 8 dimensions from letter counts, so similar texts get similar vectors.
+        const embeddings = body.input.map((t) => Array.from({ length: 8 }, (_, i) => 1 + (t.toLowerCase().split(String.fromCharCode(97 + i)).length - 1)));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ model: body.model, embeddings }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ollama = configSchema.parse({ embedding: { provider: 'ollama', model: 'embed-test', batchSize: 4 }, model: { host } });
+      const repo = makeRepo(FIXTURE);
+      repos.push(repo);
+      const stats = await indexRepository(repo.root, ollama);
+      const embedded = requests.slice(1).flatMap((r) => r.input);
+      expect(requests.every((r) => r.model === 'embed-test' && r.input.length <= 4)).toBe(true);
+      expect(embedded).toHaveLength(stats.chunks);
+
+      const index = await openIndex(repo.root, ollama);
+      readers.push(index);
+      expect(index.meta.embedder).toEqual({ name: 'ollama:embed-test', dimensions: 8 });
+      const before = requests.length;
+      const [q] = await index.embedder().embed(['Greeter greet']);
+      expect(requests.length).toBe(before + 1);
+      expect((await index.vectorSearch(q!, 3)).length).toBe(3);
+
+      // Another embedding model: everything is embedded again, never mixed.
+      const other = configSchema.parse({ embedding: { provider: 'ollama', model: 'embed-other', batchSize: 4 }, model: { host } });
+      expect(await indexRepository(repo.root, other)).toMatchObject({ changed: 8 });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
