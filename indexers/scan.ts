@@ -148,7 +148,10 @@ function walkListing(root: string, skipped: Partial<Record<SkipReason, number>>)
 /** List the files to consider for the index, with path-based skips counted. */
 export function listRepositoryFiles(root: string, options: ScanOptions): FileListing {
   const skipped: Partial<Record<SkipReason, number>> = {};
-  const fromGit = gitListing(root);
+  // Nothing from git also happens when `root` sits in a folder its enclosing repository ignores (an exported
+  // checkout under a build directory, say): then the files are found by walking.
+  let fromGit = gitListing(root);
+  if (fromGit && fromGit.length === 0) fromGit = null;
   const candidates = fromGit ?? walkListing(root, skipped);
   const userIgnore = ignore().add(options.ignore);
   const paths: string[] = [];

@@ -54,6 +54,17 @@ describe('listRepositoryFiles in git', () => {
 });
 
 describe('listRepositoryFiles outside git', () => {
+  it('walks a folder that its enclosing repository ignores, and lists no submodule as a file', () => {
+    const outer = track(makeRepo({ '.gitignore': 'exports/\n', 'main.ts': 'm\n', 'exports/proj/a.py': 'a = 1\n', 'exports/proj/b/c.ts': 'c\n' }));
+    const listing = listRepositoryFiles(join(outer.root, 'exports/proj'), options);
+    expect(listing.paths).toEqual(['a.py', 'b/c.ts']);
+    // A gitlink (submodule) entry is listed by git but is a folder: reading it yields nothing.
+    git(outer.root, 'update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},vendored-sub`);
+    outer.write('vendored-sub/x.ts', 'x\n');
+    expect(listRepositoryFiles(outer.root, options).paths).toContain('vendored-sub');
+    expect(readRepositoryFile(outer.root, 'vendored-sub', options)).toBeNull();
+  });
+
   it('walks the tree honouring nested .gitignore files and pruning vendored folders', () => {
     const repo = track(
       makeRepo(
