@@ -26,8 +26,9 @@ const BATCH_FILES = 256;
 
 /**
  * Below this many bytes of source to analyse, starting worker threads (each loads the parsers, about half a
- * second) costs more than it saves. Measured on 2 cores: date-fns (10.8 MB) indexed in 2.9 s in one thread
- * and 3.4-6.0 s with 2 workers; sympy (33.6 MB) in 22.8 s in one thread and 13.0 s with 2 workers.
+ * second) costs more than it saves. Measured on an idle 2-core machine: date-fns (10.8 MB) indexed in
+ * 1.5-1.7 s either way, with 40% more CPU on 2 workers; sympy (33.6 MB) in 10.0 s in one thread and 7.2 s
+ * with 2 workers.
  */
 const MIN_BYTES_FOR_WORKERS = 16_000_000;
 
