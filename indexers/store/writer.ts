@@ -25,8 +25,8 @@ import { indexDir, readMeta, ragentDir } from './location.js';
 
 /**
  * Below this many chunks an exact (brute-force) vector search is fast enough; above it an IVF index pays off.
- * Measured on sympy (44k chunks, 256 dimensions, a loaded 2-core machine): exact search about 45 ms a query;
- * an IVF-PQ index took 43 s to build and cut that to 14 ms at a recall@20 of only 0.52. The benchmark prints
+ * Measured on sympy (44k chunks, 256 dimensions, an idle 2-core machine): exact search 17 ms a query; an
+ * IVF-PQ index took 13.8 s to build and cut that to 2.3 ms at a recall@20 of only 0.53. The benchmark prints
  * the exact search time for each repository it indexes.
  */
 export const VECTOR_INDEX_MIN_ROWS = 100_000;
