@@ -64,7 +64,8 @@ describe.skipIf(!hasTmux)('ragent chat in a terminal', () => {
       ],
     });
     const home = mkdtempSync(join(tmpdir(), 'ragent-home-'));
-    const env = `HOME=${home} OLLAMA_HOST=${server.url} NO_COLOR=1 TERM=xterm-256color`;
+    // A developer's terminal: CI unset (under CI the session falls back to its plain line mode).
+    const env = `-u CI HOME=${home} OLLAMA_HOST=${server.url} NO_COLOR=1 TERM=xterm-256color`;
     tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '50', `cd '${repo.root}' && env ${env} node '${BIN}' chat; echo "EXITED $?"; sleep 600`);
   });
 
@@ -122,7 +123,7 @@ describe.skipIf(!hasTmux)('ragent chat in a terminal', () => {
   });
 
   it('exits on Ctrl-C pressed twice when nothing is running', async () => {
-    tmux('new-window', '-t', SESSION, `cd '${repo.root}' && env HOME=${mkdtempSync(join(tmpdir(), 'ragent-home-'))} OLLAMA_HOST=${server.url} NO_COLOR=1 node '${BIN}' chat; echo "EXITED $?"; sleep 600`);
+    tmux('new-window', '-t', SESSION, `cd '${repo.root}' && env -u CI HOME=${mkdtempSync(join(tmpdir(), 'ragent-home-'))} OLLAMA_HOST=${server.url} NO_COLOR=1 node '${BIN}' chat; echo "EXITED $?"; sleep 600`);
     await waitFor(/index: fresh/);
     tmux('send-keys', '-t', SESSION, 'C-c');
     await waitFor('press Ctrl-C again to exit');

@@ -11,7 +11,7 @@ export function registerChat(program: Command): void {
     .option('--model <name>', 'model to use (default: model.name from the configuration)')
     .addHelpText(
       'after',
-      '\nOn a terminal it opens a full-screen session; with stdin not a TTY it reads one line at a time (for scripts).\nType /help inside for commands.',
+      '\nOn a terminal it opens a full-screen session; with stdin not a TTY (or CI set) it reads one line at a time, for scripts.\nType /help inside for commands.',
     )
     .action(async (opts: { auto?: boolean; model?: string }, cmd: Command) => {
       const ctx = commandContext(cmd, opts.model ? { model: { name: opts.model } } : undefined);
@@ -20,7 +20,8 @@ export function registerChat(program: Command): void {
         root: ctx.repo,
         config: ctx.config,
         auto: Boolean(opts.auto),
-        interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        // Under CI the terminal renderer draws only on exit, so the plain line mode serves better there.
+        interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI,
         color,
       });
     });
