@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startChat } from '../../tui/index.js';
 import { commandContext } from '../context.js';
 
 /** `ragent chat` (also plain `ragent`): the interactive terminal session. */
@@ -15,6 +14,8 @@ export function registerChat(program: Command): void {
     )
     .action(async (opts: { auto?: boolean; model?: string }, cmd: Command) => {
       const ctx = commandContext(cmd, opts.model ? { model: { name: opts.model } } : undefined);
+      // Loaded on demand: the terminal UI and what it pulls in would slow every other command's start.
+      const { startChat } = await import('../../tui/index.js');
       const color = !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
       process.exitCode = await startChat({
         root: ctx.repo,

@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { runCiBot } from '../../ci/bot.js';
-import { ciEditPolicy } from '../../ci/policy.js';
-import { agentPipelineDeps } from '../../run/agent.js';
-import { plainView } from '../../run/progress.js';
 import { redactor, redactStream } from '../../util/redact.js';
 import { commandContext } from '../context.js';
 
@@ -16,6 +12,13 @@ export function registerCi(program: Command): void {
       '\nReads GITHUB_EVENT_PATH, GITHUB_EVENT_NAME, GITHUB_REPOSITORY, GITHUB_TOKEN and GITHUB_API_URL (default https://api.github.com).\nSee examples/github-workflow.yml. Exit codes: 0 handled (or nothing to do), 1 a GitHub call failed, 2 configuration, 3 model unavailable.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
+      // Loaded on demand, so other commands start fast.
+      const [{ runCiBot }, { ciEditPolicy }, { agentPipelineDeps }, { plainView }] = await Promise.all([
+        import('../../ci/bot.js'),
+        import('../../ci/policy.js'),
+        import('../../run/agent.js'),
+        import('../../run/progress.js'),
+      ]);
       // Everything printed from here on is redacted, whatever prints it (errors included, printed later by main).
       redactor.add(process.env.GITHUB_TOKEN);
       redactStream(process.stdout);

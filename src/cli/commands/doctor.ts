@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { doctorExitCode, runDoctor } from '../../doctor/checks.js';
-import { formatChecks } from '../../doctor/report.js';
 import { resolveRepoRoot } from '../../util/repo.js';
 import { printJson } from '../context.js';
 
@@ -13,6 +11,8 @@ export function registerDoctor(program: Command): void {
     .option('--no-run-tests', 'do not run the test command (only report which one would be used)')
     .option('--timeout <ms>', 'milliseconds allowed for each network check', (v) => Number.parseInt(v, 10), 5000)
     .action(async (opts: { json?: boolean; runTests: boolean; timeout: number }, cmd: Command) => {
+      // Loaded on demand, so other commands start fast.
+      const [{ doctorExitCode, runDoctor }, { formatChecks }] = await Promise.all([import('../../doctor/checks.js'), import('../../doctor/report.js')]);
       const globals = cmd.optsWithGlobals() as { repo?: string };
       const repo = resolveRepoRoot(globals.repo);
       const results = await runDoctor({ repo, runTests: opts.runTests, timeoutMs: opts.timeout });

@@ -1,12 +1,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadRepoTasks } from '../../../evals/repo/dataset.js';
-import { repoProgress } from '../../../evals/repo/progress.js';
-import { formatSummary } from '../../../evals/repo/report.js';
-import { runRepoEval } from '../../../evals/repo/run.js';
 import { parseShard } from '../../../evals/passk/select.js';
 import { UsageError } from '../../errors.js';
-import { agentPipelineDeps } from '../../run/agent.js';
 import { commandContext, printJson } from '../context.js';
 import { evalCommand } from './eval-group.js';
 import { positiveInt } from './search.js';
@@ -31,6 +26,14 @@ async function runCommand(flags: RepoFlags, cmd: Command): Promise<void> {
   if (!flags.dataset) throw new UsageError('--dataset is required', 'ragent eval repo --dataset tasks.jsonl --repos DIR');
   if (!flags.repos) throw new UsageError('--repos is required', 'a folder holding one git repository per dataset repo, as owner__name or owner/name');
   if (flags.testCmd !== undefined && !flags.testCmd.trim()) throw new UsageError('--test-cmd is empty', 'e.g. --test-cmd "python -m pytest {tests}"');
+  // Loaded on demand, so other commands start fast.
+  const [{ loadRepoTasks }, { repoProgress }, { formatSummary }, { runRepoEval }, { agentPipelineDeps }] = await Promise.all([
+    import('../../../evals/repo/dataset.js'),
+    import('../../../evals/repo/progress.js'),
+    import('../../../evals/repo/report.js'),
+    import('../../../evals/repo/run.js'),
+    import('../../run/agent.js'),
+  ]);
   const overrides: Record<string, Record<string, unknown>> = {};
   if (flags.model) overrides.model = { name: flags.model };
   if (flags.maxIterations) overrides.agent = { maxIterations: positiveInt(flags.maxIterations, '--max-iterations') };

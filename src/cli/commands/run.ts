@@ -1,9 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { commandContext } from '../context.js';
-import { agentPipelineDeps } from '../../run/agent.js';
-import { runOneShot, type RunEvent } from '../../run/pipeline.js';
-import { formatReport, jsonView, liveView, plainView } from '../../run/progress.js';
-import { resolveTask } from '../../run/task.js';
+import type { RunEvent } from '../../run/pipeline.js';
 import { redactor, redactStream } from '../../util/redact.js';
 
 function positiveInt(value: string): number {
@@ -40,6 +37,13 @@ export function registerRun(program: Command): void {
     .option('--apply', 'apply the change to the working tree too, when the tests pass and the tree is clean')
     .addHelpText('after', '\nExit codes: 0 tests pass with the change, 1 no verified fix (the attempt stays on its branch), 2 usage or configuration error, 3 model unavailable.')
     .action(async (flags: RunFlags, cmd: Command) => {
+      // The pipeline and what it pulls in load only when a run starts, so other commands start fast.
+      const [{ agentPipelineDeps }, { runOneShot }, { formatReport, jsonView, liveView, plainView }, { resolveTask }] = await Promise.all([
+        import('../../run/agent.js'),
+        import('../../run/pipeline.js'),
+        import('../../run/progress.js'),
+        import('../../run/task.js'),
+      ]);
       const agent: Record<string, unknown> = {};
       if (flags.maxIterations !== undefined) agent.maxIterations = flags.maxIterations;
       if (flags.testCmd !== undefined) agent.testCommand = flags.testCmd;
