@@ -3,11 +3,10 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { RagentConfig } from '../../config/schema.js';
-import { packRanking, rank } from '../../retrieval/index.js';
-import { fastBpeCounter } from '../../retrieval/count.js';
 import { calibratedCounter, loadCalibration, type TokenCounter } from '../../util/tokens.js';
 import { commandContext, printJson } from '../context.js';
-import { openForQuery, positiveInt, warn } from './search.js';
+import { positiveInt } from '../options.js';
+import { openForQuery, warn } from './search.js';
 
 interface ContextFlags {
   budget?: string;
@@ -22,9 +21,9 @@ export function defaultBudget(config: RagentConfig): number {
 }
 
 /** The token counter for a repository: cl100k, scaled by the stored calibration of the configured model. */
-export function repoCounter(repo: string, config: RagentConfig): TokenCounter {
+export function repoCounter(repo: string, config: RagentConfig, base: TokenCounter): TokenCounter {
   const model = config.model.name;
-  return calibratedCounter(fastBpeCounter(), loadCalibration(join(repo, '.ragent', 'calibration.json'), model), model);
+  return calibratedCounter(base, loadCalibration(join(repo, '.ragent', 'calibration.json'), model), model);
 }
 
 function readTask(task: string | undefined, file: string | undefined): string {
@@ -45,9 +44,10 @@ async function runContext(task: string | undefined, flags: ContextFlags, cmd: Co
   const ctx = commandContext(cmd);
   const budget = flags.budget ? positiveInt(flags.budget, '--budget') : defaultBudget(ctx.config);
   const reader = await openForQuery(ctx);
+  const [{ packRanking, rank }, { fastBpeCounter }] = await Promise.all([import('../../retrieval/index.js'), import('../../retrieval/count.js')]);
   try {
     const ranking = await rank(reader, text, { weights: ctx.config.retrieval.weights, onWarning: warn });
-    const context = packRanking(ranking, budget, { counter: repoCounter(ctx.repo, ctx.config) });
+    const context = packRanking(ranking, budget, { counter: repoCounter(ctx.repo, ctx.config, fastBpeCounter()) });
     if (flags.json) printJson(context);
     else {
       process.stdout.write(context.text);

@@ -1,16 +1,11 @@
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadDataset } from '../../../evals/localize/dataset.js';
-import { localizeProgress } from '../../../evals/localize/progress.js';
-import { formatSummary } from '../../../evals/localize/report.js';
-import { runLocalize } from '../../../evals/localize/run.js';
 import { parseShard } from '../../../evals/passk/select.js';
 import { UsageError } from '../../errors.js';
-import { fastBpeCounter } from '../../retrieval/count.js';
 import { commandContext, printJson } from '../context.js';
-import { evalCommand } from './eval-group.js';
-import { positiveInt } from './search.js';
+import { evalCommand, runEval } from './eval-group.js';
+import { positiveInt } from '../options.js';
 
 interface LocalizeFlags {
   dataset?: string;
@@ -37,39 +32,40 @@ async function runCommand(flags: LocalizeFlags, cmd: Command): Promise<void> {
   if (!flags.repos) throw new UsageError('--repos is required', 'a folder holding one git repository per dataset repo, as owner__name or owner/name');
   const budgets = parseBudgets(flags.budgets);
   const ctx = commandContext(cmd);
+  // The harness loads on demand, so other commands start fast.
+  const [{ loadDataset }, { localizeProgress }, { formatSummary }, { runLocalize }, { fastBpeCounter }] = await Promise.all([
+    import('../../../evals/localize/dataset.js'),
+    import('../../../evals/localize/progress.js'),
+    import('../../../evals/localize/report.js'),
+    import('../../../evals/localize/run.js'),
+    import('../../retrieval/count.js'),
+  ]);
   const datasetName = basename(flags.dataset).replace(/\.jsonl$/, '');
   const instances = loadDataset(resolve(flags.dataset));
   const resultsFile = resolve(flags.out ?? join(ctx.repo, '.ragent', 'evals', `localize-${datasetName}`, 'results.jsonl'));
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\ninterrupted: run the same command again to resume\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  const bar = localizeProgress();
-  try {
-    const summary = await runLocalize({
-      instances,
-      datasetName,
-      reposDir: resolve(flags.repos),
-      budgets,
-      resultsFile,
-      cacheDir: resolve(flags.cache ?? join(tmpdir(), 'ragent-localize')),
-      // Context recall is measured under the reference tokenizer, whatever model is configured.
-      counter: fastBpeCounter(),
-      config: ctx.config,
-      limit: flags.limit ? positiveInt(flags.limit, '--limit') : undefined,
-      shard: flags.shard ? parseShard(flags.shard) : undefined,
-      signal: controller.signal,
-      onProgress: (p) => bar.update(p),
-    });
-    bar.end();
-    if (flags.json) printJson(summary);
-    else process.stdout.write(formatSummary(summary) + '\n');
-  } finally {
-    bar.end();
-    process.removeListener('SIGINT', onSigint);
-  }
+  const reposDir = resolve(flags.repos);
+  await runEval({
+    progress: localizeProgress(),
+    interruptedNote: 'run the same command again to resume',
+    json: flags.json,
+    run: (signal, onProgress) =>
+      runLocalize({
+        instances,
+        datasetName,
+        reposDir,
+        budgets,
+        resultsFile,
+        cacheDir: resolve(flags.cache ?? join(tmpdir(), 'ragent-localize')),
+        // Context recall is measured under the reference tokenizer, whatever model is configured.
+        counter: fastBpeCounter(),
+        config: ctx.config,
+        limit: flags.limit ? positiveInt(flags.limit, '--limit') : undefined,
+        shard: flags.shard ? parseShard(flags.shard) : undefined,
+        signal,
+        onProgress,
+      }),
+    format: formatSummary,
+  });
 }
 
 /** Register `ragent eval localize` under the shared `eval` command. */

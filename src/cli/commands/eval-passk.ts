@@ -10,7 +10,7 @@ import { formatSummary } from '../../../evals/passk/report.js';
 import { runPassK, type SampleSource } from '../../../evals/passk/run.js';
 import { parseKs, parseShard } from '../../../evals/passk/select.js';
 import { commandContext, printJson } from '../context.js';
-import { evalCommand } from './eval-group.js';
+import { evalCommand, runEval } from './eval-group.js';
 
 interface PassKFlags {
   dataset?: string;
@@ -102,36 +102,28 @@ async function runCommand(benchmark: Benchmark, flags: PassKFlags, cmd: Command)
   }
   const outDir = resolve(flags.out ?? join(ctx.repo, '.ragent', 'evals', `${benchmark}-${label}`));
 
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\ninterrupted: finishing running samples; run the same command again to resume\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  const bar = progressBar(benchmark);
-  try {
-    const summary = await runPassK({
-      benchmark,
-      dataset,
-      source,
-      outDir,
-      ks,
-      workers: int(flags.workers, '--workers', 1) ?? availableParallelism(),
-      limits: { timeoutMs: num(flags.timeout, '--timeout', 0.1, 3600)! * 1000, memoryMb: int(flags.memory, '--memory', 64)! },
-      limit: int(flags.limit, '--limit', 1),
-      shard: flags.shard ? parseShard(flags.shard) : undefined,
-      split,
-      python: flags.python,
-      signal: controller.signal,
-      onProgress: (p) => bar.update(p),
-    });
-    bar.end();
-    if (flags.json) printJson(summary);
-    else process.stdout.write(formatSummary(summary) + '\n');
-  } finally {
-    bar.end();
-    process.removeListener('SIGINT', onSigint);
-  }
+  await runEval({
+    progress: progressBar(benchmark),
+    interruptedNote: 'finishing running samples; run the same command again to resume',
+    json: flags.json,
+    run: (signal, onProgress) =>
+      runPassK({
+        benchmark,
+        dataset,
+        source,
+        outDir,
+        ks,
+        workers: int(flags.workers, '--workers', 1) ?? availableParallelism(),
+        limits: { timeoutMs: num(flags.timeout, '--timeout', 0.1, 3600)! * 1000, memoryMb: int(flags.memory, '--memory', 64)! },
+        limit: int(flags.limit, '--limit', 1),
+        shard: flags.shard ? parseShard(flags.shard) : undefined,
+        split,
+        python: flags.python,
+        signal,
+        onProgress,
+      }),
+    format: formatSummary,
+  });
 }
 
 /** Register `ragent eval humaneval` and `ragent eval mbpp` under the shared `eval` command. */

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { parseShard } from '../../../evals/passk/select.js';
 import { UsageError } from '../../errors.js';
 import { commandContext, printJson } from '../context.js';
-import { evalCommand } from './eval-group.js';
-import { positiveInt } from './search.js';
+import { evalCommand, runEval } from './eval-group.js';
+import { positiveInt } from '../options.js';
 
 interface RepoFlags {
   dataset?: string;
@@ -43,36 +43,29 @@ async function runCommand(flags: RepoFlags, cmd: Command): Promise<void> {
   if (skipped.length) process.stderr.write(`note: ${skipped.length} row(s) without FAIL_TO_PASS tests cannot be graded and are left out (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''})\n`);
   const outDir = resolve(flags.out ?? join(ctx.repo, '.ragent', 'evals', `repo-${slug(datasetName)}-${slug(ctx.config.model.name)}`));
 
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\ninterrupted: run the same command again to resume\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  const bar = repoProgress();
-  try {
-    const summary = await runRepoEval({
-      tasks,
-      datasetName,
-      reposDir: resolve(flags.repos),
-      outDir,
-      config: ctx.config,
-      deps: agentPipelineDeps(),
-      testCmd: flags.testCmd?.trim(),
-      limit: flags.limit ? positiveInt(flags.limit, '--limit') : undefined,
-      shard: flags.shard ? parseShard(flags.shard) : undefined,
-      taskTimeoutMs: positiveInt(flags.timeout, '--timeout') * 1000,
-      testTimeoutMs: (flags.testTimeout ? positiveInt(flags.testTimeout, '--test-timeout') : ctx.config.agent.testTimeoutSec) * 1000,
-      signal: controller.signal,
-      onProgress: (p) => bar.update(p),
-    });
-    bar.end();
-    if (flags.json) printJson(summary);
-    else process.stdout.write(formatSummary(summary) + '\n');
-  } finally {
-    bar.end();
-    process.removeListener('SIGINT', onSigint);
-  }
+  const reposDir = resolve(flags.repos);
+  await runEval({
+    progress: repoProgress(),
+    interruptedNote: 'run the same command again to resume',
+    json: flags.json,
+    run: (signal, onProgress) =>
+      runRepoEval({
+        tasks,
+        datasetName,
+        reposDir,
+        outDir,
+        config: ctx.config,
+        deps: agentPipelineDeps(),
+        testCmd: flags.testCmd?.trim(),
+        limit: flags.limit ? positiveInt(flags.limit, '--limit') : undefined,
+        shard: flags.shard ? parseShard(flags.shard) : undefined,
+        taskTimeoutMs: positiveInt(flags.timeout, '--timeout') * 1000,
+        testTimeoutMs: (flags.testTimeout ? positiveInt(flags.testTimeout, '--test-timeout') : ctx.config.agent.testTimeoutSec) * 1000,
+        signal,
+        onProgress,
+      }),
+    format: formatSummary,
+  });
 }
 
 /** Register `ragent eval repo` under the shared `eval` command. */

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { openIndex } from '../../../indexers/store/index.js';
 import type { IndexReader } from '../../../indexers/types.js';
 import { UsageError } from '../../errors.js';
-import { fileHitsOf, hitsOf, rank } from '../../retrieval/index.js';
+import { positiveInt } from '../options.js';
 import { commandContext, printJson, type CommandContext } from '../context.js';
 
 interface SearchFlags {
@@ -11,15 +10,10 @@ interface SearchFlags {
   json?: boolean;
 }
 
-/** Parse a positive integer flag, or throw a usage error naming it. */
-export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`, `e.g. ${flag} 10`);
-  return n;
-}
-
 /** Open the repository's index for a query command; warnings (say, vectors left out) go to stderr. */
 export async function openForQuery(ctx: CommandContext): Promise<IndexReader> {
+  // The index and retrieval load on demand, so other commands start fast.
+  const { openIndex } = await import('../../../indexers/store/index.js');
   return openIndex(ctx.repo, ctx.config);
 }
 
@@ -31,6 +25,7 @@ async function runSearch(query: string, flags: SearchFlags, cmd: Command): Promi
   if (!query.trim()) throw new UsageError('the query is empty', 'ragent search "what to look for"');
   const ctx = commandContext(cmd);
   const reader = await openForQuery(ctx);
+  const { fileHitsOf, hitsOf, rank } = await import('../../retrieval/index.js');
   try {
     const ranking = await rank(reader, query, { weights: ctx.config.retrieval.weights, onWarning: warn });
     if (flags.files) {
