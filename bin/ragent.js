@@ -1,12 +1,94 @@
 #!/usr/bin/env node
-// Entry point: run the TypeScript sources through tsx's loader, or the compiled build when one exists.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Entry point. Runs a build of the TypeScript sources in dist/ that is never stale: every start hashes the
+// sources and compares them with the manifest the build recorded; changed files are transpiled again first
+// (about 2 ms a file). Transforming through tsx's loader on every start costs a quarter of a second more.
+// RAGENT_FROM_SOURCE=1, or a build that cannot be written, runs the sources through tsx instead.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const compiled = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+const manifestFile = join(dist, '.sources.json');
+const SOURCE_DIRS = ['src', 'indexers', 'agent', 'evals'];
+// Bump when the transform below changes, so builds made the old way are redone.
+const BUILD_FORMAT = 1;
+
+/** Relative paths of the files a build contains: TypeScript to transpile, JavaScript modules to copy. */
+function sources() {
+  const out = [];
+  const walk = (rel) => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|tsx|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
+    }
+  };
+  for (const d of SOURCE_DIRS) walk(d);
+  return out.sort();
+}
+
+const outputOf = (rel) => join(dist, rel.replace(/\.tsx?$/, '.js'));
+
+function writeAtomically(file, text) {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** Bring dist/ up to date with the sources; false when it cannot be (then the sources run through tsx). */
+async function ensureBuild() {
+  const texts = new Map();
+  const hashes = {};
+  for (const rel of sources()) {
+    const text = readFileSync(join(root, rel));
+    texts.set(rel, text);
+    hashes[rel] = createHash('sha1').update(text).digest('hex');
+  }
+  let old = { format: 0, files: {} };
+  try {
+    old = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  } catch {
+    // No build yet, or a damaged manifest: everything is transpiled.
+  }
+  const same = old.format === BUILD_FORMAT && Object.keys(old.files).length === texts.size;
+  const changed = [...texts.keys()].filter((rel) => !same || old.files[rel] !== hashes[rel]);
+  if (same && !changed.length) return true;
+  const { transformSync } = await import('esbuild');
+  const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'));
+  for (const rel of changed) {
+    const text = texts.get(rel);
+    const code = rel.endsWith('.mjs')
+      ? text
+      : transformSync(text.toString('utf8'), {
+          loader: rel.endsWith('.tsx') ? 'tsx' : 'ts',
+          format: 'esm',
+          platform: 'node',
+          target: 'node20',
+          sourcefile: join(root, rel),
+          tsconfigRaw: { compilerOptions: tsconfig.compilerOptions },
+        }).code;
+    writeAtomically(outputOf(rel), code);
+  }
+  for (const rel of Object.keys(old.files)) if (!texts.has(rel)) rmSync(outputOf(rel), { force: true });
+  // The manifest goes last: a build interrupted before it is redone by the next start.
+  writeAtomically(manifestFile, JSON.stringify({ format: BUILD_FORMAT, files: hashes }));
+  return true;
+}
+
+let built = false;
+if (!process.env.RAGENT_FROM_SOURCE) {
+  try {
+    built = await ensureBuild();
+  } catch {
+    built = false;
+  }
+}
 let mod;
-if (existsSync(compiled) && !process.env.RAGENT_FROM_SOURCE) {
-  mod = await import(compiled);
+if (built) {
+  mod = await import(pathToFileURL(join(dist, 'src', 'cli', 'main.js')).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
