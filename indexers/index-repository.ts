@@ -11,7 +11,8 @@ import { fileFingerprint, listRepositoryFiles, quickStat, readRepositoryFile, ty
 import { IndexWriter, type FileUpdate, type StoredFile } from './store/index.js';
 import { importsFromColumn } from './store/schema.js';
 import { readStoredState } from './store/status.js';
-import type { Embedder, FileRecord, IndexProgress, IndexStats, ParsedFile, ParsedImport, SkipReason } from './types.js';
+import type { IndexDelta } from '../src/retrieval/snapshot-update.js';
+import type { ChunkRecord, EdgeRecord, Embedder, FileRecord, IndexMeta, IndexProgress, IndexStats, ParsedFile, ParsedImport, SkipReason } from './types.js';
 import { analysePool, type AnalysePool } from './workers/pool.js';
 import { trustedMtime, type AnalyseContext, type FileResult } from './workers/analyse.js';
 
@@ -20,6 +21,12 @@ export interface IndexOptions {
   full?: boolean;
   signal?: AbortSignal;
 }
+
+/**
+ * Up to this many changed files, the run keeps their chunks and edges to update the retrieval snapshot in
+ * place; beyond, the snapshot is rebuilt from the store (a large change costs more than that read anyway).
+ */
+const MAX_DELTA_FILES = 2000;
 
 /** Files per write: bounds memory and the size of each LanceDB commit. */
 const BATCH_FILES = 256;
@@ -102,6 +109,19 @@ async function toUpdates(results: FileResult[], embedder: Embedder, signal?: Abo
   }));
 }
 
+/**
+ * Leave the retrieval snapshot matching the index just written, so the first query after a run is fast.
+ * Retrieval is a later stage, loaded only here. A failure costs the next query time, never the run.
+ */
+async function refreshRetrieval(root: string, before: IndexMeta | null, delta: IndexDelta | null): Promise<void> {
+  try {
+    const { refreshSnapshot } = await import('../src/retrieval/snapshot-update.js');
+    await refreshSnapshot(root, before, delta);
+  } catch {
+    // The first query rebuilds the snapshot.
+  }
+}
+
 /** Index (or update the index of) the repository at `root`. */
 export async function indexRepository(
   root: string,
@@ -161,6 +181,8 @@ export async function indexRepository(
     const batches: string[][] = [];
     for (let i = 0; i < work.length; i += BATCH_FILES) batches.push(work.slice(i, i + BATCH_FILES));
 
+    const keepDelta = !writer.fresh && work.length <= MAX_DELTA_FILES;
+    const delta = { paths: new Set<string>(), chunks: [] as ChunkRecord[], edges: [] as EdgeRecord[] };
     let parsedCount = 0;
     let analysed = 0;
     let written = 0;
@@ -190,6 +212,10 @@ export async function indexRepository(
       onProgress({ phase: 'embed', done: analysed, total: work.length });
       await writer.write(updates);
       for (const r of present) {
+        if (keepDelta) {
+          for (const c of r.chunks) delta.chunks.push({ ...c, text: '' });
+          delta.edges.push(...r.edges);
+        }
         current.set(r.file.path, r.file);
         if (r.parsed) parsedCount++;
       }
@@ -204,6 +230,8 @@ export async function indexRepository(
     onProgress({ phase: 'optimize', done: 0, total: 1 });
     await writer.finish();
     const totals = await writer.totals();
+    for (const p of [...work, ...removed, ...vanished]) delta.paths.add(p);
+    await refreshRetrieval(root, writer.previous, keepDelta ? delta : null);
     onProgress({ phase: 'done', done: 1, total: 1 });
 
     const skipped: Partial<Record<SkipReason, number>> = { ...listing.skipped };

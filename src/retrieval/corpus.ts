@@ -5,9 +5,9 @@
 import type { ChunkRecord, EdgeRecord, IndexReader, Language } from '../../indexers/types.js';
 import { codeTokens } from '../../indexers/tokenize.js';
 import { Bm25Index } from './bm25.js';
-import { adoptGraph, codeGraph } from './graph.js';
+import { adoptGraph, codeGraph, type CodeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
-import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { readSnapshot, writeSnapshot, writeSnapshotEdges } from './snapshot.js';
 
 export interface CorpusFile {
   path: string;
@@ -79,22 +79,44 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
   }
   const [raw, edges] = await Promise.all([reader.allChunks(), reader.allEdges()]);
   // A fixed order makes every ranking deterministic whatever order the store returns rows in.
-  const chunks = [...raw].sort(
-    (a, b) => cmp(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine || cmp(a.id, b.id),
-  );
+  const chunks = [...raw].sort(compareChunks);
   const c = assemble(reader, chunks, edges);
+  const graph = sortNeighbours(codeGraph(c));
   try {
+    // Edges first: a snapshot is only updated in place when its edges belong to the same index state.
+    writeSnapshotEdges(reader.root, reader.meta, edges);
     writeSnapshot(reader.root, reader.meta, {
       chunks,
       chunkText: c.chunkText.parts(),
       fileText: c.fileText.parts(),
-      graph: codeGraph(c),
+      graph,
       templateTokens: [...c.templateTokens],
     });
   } catch {
     // A snapshot only saves time; without one the next process rebuilds.
   }
   return c;
+}
+
+/** The order of chunks in a corpus: by path, then lines, then id. */
+export function compareChunks(a: ChunkRecord, b: ChunkRecord): number {
+  return cmp(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine || cmp(a.id, b.id);
+}
+
+/**
+ * Neighbours in ascending order, so the graph (and the order relevance is pushed along it) does not
+ * depend on the order the store returned edges in, nor on whether it was built at once or updated.
+ */
+function sortNeighbours(g: CodeGraph): CodeGraph {
+  for (let i = 0; i + 1 < g.offsets.length; i++) g.targets.subarray(g.offsets[i]!, g.offsets[i + 1]!).sort();
+  return g;
+}
+
+/** The graph over sorted chunks and their edges, given their full-text indexes: what a snapshot stores. */
+export function graphOf(chunks: ChunkRecord[], edges: EdgeRecord[], text: { chunkText: Bm25Index; fileText: Bm25Index }): CodeGraph {
+  // The graph reads chunks, files, definitions and edges; never the reader.
+  const c = assemble(null as unknown as IndexReader, chunks, edges, { ...text, templateTokens: new Set() });
+  return sortNeighbours(codeGraph(c));
 }
 
 /** The corpus over sorted chunks; full-text indexes are built from the chunks' tokens unless given. */

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChunkKind, ChunkRecord, IndexMeta, Language } from '../../indexers/types.js';
+import type { ChunkKind, ChunkRecord, EdgeKind, EdgeRecord, IndexMeta, Language } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
 import type { CodeGraph } from './graph.js';
 
@@ -57,6 +57,78 @@ const stamp = (meta: IndexMeta): Header['index'] => ({
   embedder: meta.embedder.name,
   dimensions: meta.embedder.dimensions,
 });
+
+/** Where the edges of the snapshot's index state are kept, for updating the snapshot after an index run. */
+export function snapshotEdgesFile(root: string): string {
+  return join(root, '.ragent', 'retrieval', 'edges.json');
+}
+
+interface EdgesFile {
+  format: number;
+  index: Header['index'];
+  paths: string[];
+  fromPath: number[];
+  fromSymbol: string[];
+  kind: string[];
+  target: string[];
+  toPath: number[];
+  line: number[];
+}
+
+function writeAtomically(file: string, data: string | Buffer): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/**
+ * Write the edges the snapshot's graph was built from. Queries never read them (the graph is in the
+ * snapshot); an index run does, to rebuild the graph after a few files change without reading the store.
+ */
+export function writeSnapshotEdges(root: string, meta: IndexMeta, edges: readonly EdgeRecord[]): void {
+  const paths: string[] = [];
+  const ids = new Map<string, number>();
+  const id = (p: string): number => {
+    let i = ids.get(p);
+    if (i === undefined) {
+      i = paths.length;
+      ids.set(p, i);
+      paths.push(p);
+    }
+    return i;
+  };
+  const file: EdgesFile = {
+    format: FORMAT,
+    index: stamp(meta),
+    paths,
+    fromPath: edges.map((e) => id(e.fromPath)),
+    fromSymbol: edges.map((e) => e.fromSymbol),
+    kind: edges.map((e) => e.kind),
+    target: edges.map((e) => e.target),
+    toPath: edges.map((e) => id(e.toPath)),
+    line: edges.map((e) => e.line),
+  };
+  writeAtomically(snapshotEdgesFile(root), JSON.stringify(file));
+}
+
+/** The edges written with the snapshot of this index state, or null when missing, stale or unreadable. */
+export function readSnapshotEdges(root: string, meta: IndexMeta): EdgeRecord[] | null {
+  try {
+    const f = JSON.parse(readFileSync(snapshotEdgesFile(root), 'utf8')) as EdgesFile;
+    if (f.format !== FORMAT || JSON.stringify(f.index) !== JSON.stringify(stamp(meta))) return null;
+    return f.fromPath.map((from, i) => ({
+      fromPath: f.paths[from]!,
+      fromSymbol: f.fromSymbol[i]!,
+      kind: f.kind[i] as EdgeKind,
+      target: f.target[i]!,
+      toPath: f.paths[f.toPath[i]!]!,
+      line: f.line[i]!,
+    }));
+  } catch {
+    return null;
+  }
+}
 
 /** Write the snapshot atomically (a reader sees the old file or the new one, never half of one). */
 export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData): void {
@@ -117,11 +189,7 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
   out.writeBigUInt64LE(BigInt(json.length), 0);
   json.copy(out, 8);
   arrays.forEach(([, , a], k) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, bodyStart + sections[k]!.offset));
-  const file = snapshotFile(root);
-  mkdirSync(join(file, '..'), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, out);
-  renameSync(tmp, file);
+  writeAtomically(snapshotFile(root), out);
 }
 
 /** The snapshot for this index state, or null when there is none, it is stale, or it cannot be read. */

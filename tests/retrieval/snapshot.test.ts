@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexRepository } from '../../indexers/index-repository.js';
 import { openIndex } from '../../indexers/store/index.js';
@@ -31,6 +31,9 @@ const TASK = 'compute_discount raises for lowercase codes';
 
 describe('retrieval snapshot', () => {
   it('is written on first use and lets a new process skip the chunk table with identical results', async () => {
+    // The index run wrote one; without it, the first query builds and writes it.
+    expect(existsSync(snapshotFile(fx.repo.root))).toBe(true);
+    rmSync(snapshotFile(fx.repo.root));
     const first = await countingReader();
     const hits = await search(first.reader, TASK, 10);
     const ctx = await packContext(first.reader, TASK, 2_000);
@@ -48,8 +51,11 @@ describe('retrieval snapshot', () => {
   });
 
   it('is ignored once the index changes, and when it is damaged', async () => {
+    const stale = readFileSync(snapshotFile(fx.repo.root));
     fx.repo.write('shop/pricing.py', SHOP_FILES['shop/pricing.py']!.replace('def round_price(value):', 'def round_to_cents(value):'));
     await indexRepository(fx.repo.root, fx.config);
+    // Put back the snapshot of the previous index state, as if the run had not refreshed it.
+    writeFileSync(snapshotFile(fx.repo.root), stale);
     const after = await countingReader();
     const hits = await search(after.reader, 'round_to_cents', 3);
     expect(hits[0]).toMatchObject({ name: 'round_to_cents' });

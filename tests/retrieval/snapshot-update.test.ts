@@ -1,0 +1,159 @@
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { indexRepository } from '../../indexers/index-repository.js';
+import { openIndex } from '../../indexers/store/index.js';
+import type { IndexMeta } from '../../indexers/types.js';
+import { defaultConfig } from '../../src/config/load.js';
+import type { Bm25Parts } from '../../src/retrieval/bm25.js';
+import { packContext, search } from '../../src/retrieval/index.js';
+import { readSnapshot, readSnapshotEdges, snapshotEdgesFile, snapshotFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
+import { patchBm25, updateSnapshot } from '../../src/retrieval/snapshot-update.js';
+import { Bm25Index } from '../../src/retrieval/bm25.js';
+import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
+import { SHOP_FILES } from './fixture.js';
+
+const config = defaultConfig();
+let repo: FixtureRepo | undefined;
+afterEach(() => repo?.cleanup());
+
+async function metaOf(root: string): Promise<IndexMeta> {
+  const reader = await openIndex(root, config);
+  const meta = reader.meta;
+  await reader.close();
+  return meta;
+}
+
+/** Postings per term (terms without postings dropped): equal for indexes over the same documents. */
+function postings(p: Bm25Parts): Record<string, string> {
+  const out: Record<string, string> = {};
+  p.terms.forEach((t, i) => {
+    const items: string[] = [];
+    for (let k = p.start[i]!; k < p.start[i + 1]!; k++) items.push(`${p.postDoc[k]}:${p.postTf[k]}`);
+    if (items.length) out[t] = items.join(' ');
+  });
+  return out;
+}
+
+function comparable(s: SnapshotData) {
+  return {
+    chunks: s.chunks,
+    chunkText: postings(s.chunkText),
+    chunkLen: [...s.chunkText.docLen],
+    fileText: postings(s.fileText),
+    fileLen: [...s.fileText.docLen],
+    offsets: [...s.graph.offsets],
+    targets: [...s.graph.targets],
+    templateTokens: s.templateTokens,
+  };
+}
+
+/** The snapshot the store gives when rebuilt from scratch, and the results of a few queries over it. */
+async function rebuilt(root: string): Promise<{ snap: ReturnType<typeof comparable>; results: unknown[] }> {
+  rmSync(snapshotFile(root));
+  rmSync(snapshotEdgesFile(root));
+  const results = await queries(root);
+  const snap = readSnapshot(root, await metaOf(root));
+  expect(snap).not.toBeNull();
+  return { snap: comparable(snap!), results };
+}
+
+const TASKS = ['compute_discount raises for lowercase codes', 'apply a coupon to the cart total', 'formatCurrency shows the wrong symbol'];
+
+async function queries(root: string): Promise<unknown[]> {
+  const reader = await openIndex(root, config);
+  const out: unknown[] = [];
+  for (const t of TASKS) out.push(await search(reader, t, 8), await packContext(reader, t, 1_500));
+  await reader.close();
+  return out;
+}
+
+describe('retrieval snapshot kept current by the index run', () => {
+  it('is written by the first index run, so the first query reads no table', async () => {
+    repo = makeRepo(SHOP_FILES);
+    await indexRepository(repo.root, config);
+    const snap = readSnapshot(repo.root, await metaOf(repo.root));
+    expect(snap).not.toBeNull();
+    expect(readSnapshotEdges(repo.root, await metaOf(repo.root))!.length).toBeGreaterThan(0);
+    const reader = await openIndex(repo.root, config);
+    let loads = 0;
+    const allChunks = reader.allChunks.bind(reader);
+    reader.allChunks = () => {
+      loads++;
+      return allChunks();
+    };
+    expect((await search(reader, 'compute_discount', 1))[0]).toMatchObject({ name: 'compute_discount' });
+    expect(loads).toBe(0);
+    await reader.close();
+  });
+
+  it('after an edit, an added file and a removed file, equals the snapshot rebuilt from the store', async () => {
+    repo = makeRepo(SHOP_FILES);
+    await indexRepository(repo.root, config);
+    const edits: Array<(r: FixtureRepo) => void> = [
+      (r) => r.write('shop/pricing.py', SHOP_FILES['shop/pricing.py']!.replace('def round_price(value):', 'def round_to_cents(value):')),
+      (r) => r.write('shop/coupons.py', 'from shop.pricing import compute_discount\n\ndef apply_coupon(cart, code):\n    """Apply a coupon code to the cart total."""\n    return compute_discount(cart, code)\n'),
+      (r) => rmSync(`${r.root}/${Object.keys(SHOP_FILES).find((p) => p.endsWith('.js'))!}`),
+    ];
+    for (const edit of edits) {
+      edit(repo);
+      await indexRepository(repo.root, config);
+      const meta = await metaOf(repo.root);
+      const inPlace = readSnapshot(repo.root, meta);
+      expect(inPlace).not.toBeNull();
+      const results = await queries(repo.root);
+      const fresh = await rebuilt(repo.root);
+      expect(comparable(inPlace!)).toEqual(fresh.snap);
+      expect(results).toEqual(fresh.results);
+    }
+  });
+
+  it('updates the previous state\'s snapshot in place from the changed files alone', async () => {
+    repo = makeRepo(SHOP_FILES);
+    await indexRepository(repo.root, config);
+    const before = await metaOf(repo.root);
+    const keep = `${repo.root}/.ragent/keep`;
+    copyFileSync(snapshotFile(repo.root), `${keep}.bin`);
+    copyFileSync(snapshotEdgesFile(repo.root), `${keep}.json`);
+    repo.write('shop/pricing.py', SHOP_FILES['shop/pricing.py']!.replace('def round_price(value):', 'def round_to_cents(value):'));
+    await indexRepository(repo.root, config);
+    const after = await metaOf(repo.root);
+    const fresh = await rebuilt(repo.root);
+
+    // The previous state's snapshot, and what the run changed as the store now holds it.
+    copyFileSync(`${keep}.bin`, snapshotFile(repo.root));
+    copyFileSync(`${keep}.json`, snapshotEdgesFile(repo.root));
+    const reader = await openIndex(repo.root, config);
+    const paths = new Set(['shop/pricing.py']);
+    const delta = {
+      paths,
+      chunks: (await reader.allChunks()).filter((c) => paths.has(c.path)),
+      edges: (await reader.allEdges()).filter((e) => paths.has(e.fromPath)),
+    };
+    await reader.close();
+    expect(readSnapshot(repo.root, after)).toBeNull();
+    expect(updateSnapshot(repo.root, before, after, delta)).toBe(true);
+    expect(comparable(readSnapshot(repo.root, after)!)).toEqual(fresh.snap);
+    expect(await queries(repo.root)).toEqual(fresh.results);
+
+    // Only the snapshot of exactly the previous state can be updated; a template's tokens need the store.
+    expect(updateSnapshot(repo.root, before, after, delta)).toBe(false);
+    expect(updateSnapshot(repo.root, after, after, { ...delta, paths: new Set(['.github/ISSUE_TEMPLATE/bug.md']) })).toBe(false);
+    expect(existsSync(snapshotFile(repo.root))).toBe(true);
+  });
+});
+
+describe('patchBm25', () => {
+  it('renumbers, drops and merges documents into the postings a fresh build gives', () => {
+    const docs = [['a', 'b', 'a'], ['b', 'c'], ['c', 'd'], ['a']];
+    const old = new Bm25Index(docs).parts();
+    // Remove doc 1, insert two documents (one before doc 2, one at the end), keep the rest in order.
+    const next = [docs[0]!, ['e', 'a'], docs[2]!, docs[3]!, ['b', 'b', 'e']];
+    const map = Int32Array.from([0, -1, 2, 3]);
+    const patched = patchBm25(old, map, [{ doc: 1, tokens: next[1]! }, { doc: 4, tokens: next[4]! }], next.length);
+    const fresh = new Bm25Index(next).parts();
+    expect(postings(patched)).toEqual(postings(fresh));
+    expect([...patched.docLen]).toEqual([...fresh.docLen]);
+    const query = ['a', 'e', 'b'];
+    expect([...new Bm25Index(patched).scoreAll(query).scores]).toEqual([...new Bm25Index(fresh).scoreAll(query).scores]);
+  });
+});
