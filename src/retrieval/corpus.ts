@@ -115,7 +115,7 @@ function sortNeighbours(g: CodeGraph): CodeGraph {
 /** The graph over sorted chunks and their edges, given their full-text indexes: what a snapshot stores. */
 export function graphOf(chunks: ChunkRecord[], edges: EdgeRecord[], text: { chunkText: Bm25Index; fileText: Bm25Index }): CodeGraph {
   // The graph reads chunks, files, definitions and edges; never the reader.
-  const c = assemble(null as unknown as IndexReader, chunks, edges, { ...text, templateTokens: new Set() });
+  const c = assemble(null as unknown as IndexReader, chunks, edges, { ...text, templateTokens: new Set() }, true);
   return sortNeighbours(codeGraph(c));
 }
 
@@ -125,6 +125,7 @@ function assemble(
   chunks: ChunkRecord[],
   edges: EdgeRecord[],
   prebuilt?: { chunkText: Bm25Index; fileText: Bm25Index; templateTokens: Set<string> },
+  graphOnly = false,
 ): Corpus {
   const files: CorpusFile[] = [];
   const fileByPath = new Map<string, number>();
@@ -175,12 +176,13 @@ function assemble(
       for (const ch of f.chunks) for (const t of chunkTokens[ch]!) templateTokens.add(t);
     }
   }
-  markBundles(chunks, files);
   const defFileCount = new Map<string, number>();
   for (const [k, s] of defFiles) defFileCount.set(k, s.size);
   const filesByBasename = new Map<string, number[]>();
   const filesByNameWord = new Map<string, number[]>();
-  files.forEach((f, i) => {
+  // Building the graph needs files, definitions and edges; priors and name lookups only serve queries.
+  if (!graphOnly) markBundles(chunks, files);
+  if (!graphOnly) files.forEach((f, i) => {
     push(filesByBasename, f.path.slice(f.path.lastIndexOf('/') + 1).toLowerCase(), i);
     for (const w of new Set(codeTokens(f.stem.replace(/\./g, ' ')))) push(filesByNameWord, w, i);
   });

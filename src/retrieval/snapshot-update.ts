@@ -87,7 +87,7 @@ export function updateSnapshot(root: string, before: IndexMeta, after: IndexMeta
   const fileText = patchBm25(old.fileText, fileMap, addedFiles, files);
   const edges = oldEdges.filter((e) => !delta.paths.has(e.fromPath)).concat(delta.edges);
   const graph = graphOf(chunks, edges, { chunkText: new Bm25Index(chunkText), fileText: new Bm25Index(fileText) });
-  writeSnapshotEdges(root, after, edges);
+  writeSnapshotEdges(root, after, edges, { previous: before, paths: delta.paths });
   writeSnapshot(root, after, { chunks, chunkText, fileText, graph, templateTokens: old.templateTokens });
   return true;
 }

@@ -4,6 +4,7 @@
  * It belongs to one index state: a different index update time, schema or embedder makes it stale,
  * and a stale or unreadable snapshot is ignored (and rewritten), never trusted.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChunkKind, ChunkRecord, EdgeKind, EdgeRecord, IndexMeta, Language } from '../../indexers/types.js';
@@ -58,14 +59,19 @@ const stamp = (meta: IndexMeta): Header['index'] => ({
   dimensions: meta.embedder.dimensions,
 });
 
-/** Where the edges of the snapshot's index state are kept, for updating the snapshot after an index run. */
+/** Where the edges the snapshot's graph was built from are kept: a base written at a rebuild... */
 export function snapshotEdgesFile(root: string): string {
   return join(root, '.ragent', 'retrieval', 'edges.json');
 }
 
+/** ...and the changes since, for the snapshot's index state. */
+export function snapshotEdgesPatchFile(root: string): string {
+  return join(root, '.ragent', 'retrieval', 'edges-patch.json');
+}
+
 interface EdgesFile {
   format: number;
-  index: Header['index'];
+  id: string;
   paths: string[];
   fromPath: number[];
   fromSymbol: string[];
@@ -75,6 +81,19 @@ interface EdgesFile {
   line: number[];
 }
 
+interface EdgesPatch {
+  format: number;
+  index: Header['index'];
+  /** The base file the patch applies to. */
+  base: string;
+  /** Paths whose edges in the base are replaced by `edges`. */
+  paths: string[];
+  edges: EdgeRecord[];
+}
+
+/** Edges changed since the base, as an update keeps them (a new base is written once this many pile up). */
+export const MAX_PATCH_EDGES = 50_000;
+
 function writeAtomically(file: string, data: string | Buffer): void {
   mkdirSync(join(file, '..'), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -82,11 +101,37 @@ function writeAtomically(file: string, data: string | Buffer): void {
   renameSync(tmp, file);
 }
 
+function readPatch(root: string): EdgesPatch | null {
+  try {
+    const p = JSON.parse(readFileSync(snapshotEdgesPatchFile(root), 'utf8')) as EdgesPatch;
+    return p.format === FORMAT ? p : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Write the edges the snapshot's graph was built from. Queries never read them (the graph is in the
+ * Record the edges the snapshot's graph is built from. Queries never read them (the graph is in the
  * snapshot); an index run does, to rebuild the graph after a few files change without reading the store.
+ * `changed` (paths whose edges changed since the previous state, whose edges it also names) lets an
+ * update write just those on top of the base instead of every edge again.
  */
-export function writeSnapshotEdges(root: string, meta: IndexMeta, edges: readonly EdgeRecord[]): void {
+export function writeSnapshotEdges(
+  root: string,
+  meta: IndexMeta,
+  edges: readonly EdgeRecord[],
+  changed?: { previous: IndexMeta; paths: ReadonlySet<string> },
+): void {
+  const old = changed ? readPatch(root) : null;
+  if (changed && old && JSON.stringify(old.index) === JSON.stringify(stamp(changed.previous))) {
+    const paths = new Set([...old.paths, ...changed.paths]);
+    const patched = edges.length ? edges.filter((e) => paths.has(e.fromPath)) : [];
+    if (patched.length <= MAX_PATCH_EDGES) {
+      const patch: EdgesPatch = { format: FORMAT, index: stamp(meta), base: old.base, paths: [...paths], edges: patched };
+      writeAtomically(snapshotEdgesPatchFile(root), JSON.stringify(patch));
+      return;
+    }
+  }
   const paths: string[] = [];
   const ids = new Map<string, number>();
   const id = (p: string): number => {
@@ -100,7 +145,7 @@ export function writeSnapshotEdges(root: string, meta: IndexMeta, edges: readonl
   };
   const file: EdgesFile = {
     format: FORMAT,
-    index: stamp(meta),
+    id: randomUUID(),
     paths,
     fromPath: edges.map((e) => id(e.fromPath)),
     fromSymbol: edges.map((e) => e.fromSymbol),
@@ -109,22 +154,34 @@ export function writeSnapshotEdges(root: string, meta: IndexMeta, edges: readonl
     toPath: edges.map((e) => id(e.toPath)),
     line: edges.map((e) => e.line),
   };
+  // Base first: until the patch naming it is written, the old patch no longer matches and is ignored.
   writeAtomically(snapshotEdgesFile(root), JSON.stringify(file));
+  const patch: EdgesPatch = { format: FORMAT, index: stamp(meta), base: file.id, paths: [], edges: [] };
+  writeAtomically(snapshotEdgesPatchFile(root), JSON.stringify(patch));
 }
 
-/** The edges written with the snapshot of this index state, or null when missing, stale or unreadable. */
+/** The edges recorded for this index state, or null when missing, stale or unreadable. */
 export function readSnapshotEdges(root: string, meta: IndexMeta): EdgeRecord[] | null {
   try {
+    const patch = readPatch(root);
+    if (!patch || JSON.stringify(patch.index) !== JSON.stringify(stamp(meta))) return null;
     const f = JSON.parse(readFileSync(snapshotEdgesFile(root), 'utf8')) as EdgesFile;
-    if (f.format !== FORMAT || JSON.stringify(f.index) !== JSON.stringify(stamp(meta))) return null;
-    return f.fromPath.map((from, i) => ({
-      fromPath: f.paths[from]!,
-      fromSymbol: f.fromSymbol[i]!,
-      kind: f.kind[i] as EdgeKind,
-      target: f.target[i]!,
-      toPath: f.paths[f.toPath[i]!]!,
-      line: f.line[i]!,
-    }));
+    if (f.format !== FORMAT || f.id !== patch.base) return null;
+    const replaced = new Set(patch.paths);
+    const out: EdgeRecord[] = [];
+    f.fromPath.forEach((from, i) => {
+      const fromPath = f.paths[from]!;
+      if (replaced.has(fromPath)) return;
+      out.push({
+        fromPath,
+        fromSymbol: f.fromSymbol[i]!,
+        kind: f.kind[i] as EdgeKind,
+        target: f.target[i]!,
+        toPath: f.paths[f.toPath[i]!]!,
+        line: f.line[i]!,
+      });
+    });
+    return out.concat(patch.edges);
   } catch {
     return null;
   }

@@ -6,7 +6,7 @@ import type { IndexMeta } from '../../indexers/types.js';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Bm25Parts } from '../../src/retrieval/bm25.js';
 import { packContext, search } from '../../src/retrieval/index.js';
-import { readSnapshot, readSnapshotEdges, snapshotEdgesFile, snapshotFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
+import { readSnapshot, readSnapshotEdges, snapshotEdgesFile, snapshotEdgesPatchFile, snapshotFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
 import { patchBm25, updateSnapshot } from '../../src/retrieval/snapshot-update.js';
 import { Bm25Index } from '../../src/retrieval/bm25.js';
 import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
@@ -49,8 +49,7 @@ function comparable(s: SnapshotData) {
 
 /** The snapshot the store gives when rebuilt from scratch, and the results of a few queries over it. */
 async function rebuilt(root: string): Promise<{ snap: ReturnType<typeof comparable>; results: unknown[] }> {
-  rmSync(snapshotFile(root));
-  rmSync(snapshotEdgesFile(root));
+  for (const f of [snapshotFile(root), snapshotEdgesFile(root), snapshotEdgesPatchFile(root)]) rmSync(f);
   const results = await queries(root);
   const snap = readSnapshot(root, await metaOf(root));
   expect(snap).not.toBeNull();
@@ -112,16 +111,15 @@ describe('retrieval snapshot kept current by the index run', () => {
     await indexRepository(repo.root, config);
     const before = await metaOf(repo.root);
     const keep = `${repo.root}/.ragent/keep`;
-    copyFileSync(snapshotFile(repo.root), `${keep}.bin`);
-    copyFileSync(snapshotEdgesFile(repo.root), `${keep}.json`);
+    const files = [snapshotFile(repo.root), snapshotEdgesFile(repo.root), snapshotEdgesPatchFile(repo.root)];
+    files.forEach((f, i) => copyFileSync(f, `${keep}.${i}`));
     repo.write('shop/pricing.py', SHOP_FILES['shop/pricing.py']!.replace('def round_price(value):', 'def round_to_cents(value):'));
     await indexRepository(repo.root, config);
     const after = await metaOf(repo.root);
     const fresh = await rebuilt(repo.root);
 
     // The previous state's snapshot, and what the run changed as the store now holds it.
-    copyFileSync(`${keep}.bin`, snapshotFile(repo.root));
-    copyFileSync(`${keep}.json`, snapshotEdgesFile(repo.root));
+    files.forEach((f, i) => copyFileSync(`${keep}.${i}`, f));
     const reader = await openIndex(repo.root, config);
     const paths = new Set(['shop/pricing.py']);
     const delta = {
