@@ -19,6 +19,7 @@ import {
   testFiles,
   traceChunks,
   vectorChunks,
+  withWordForms,
   type RankedItem,
   type RankedList,
   type SignalName,
@@ -61,13 +62,17 @@ export const DEFAULT_WEIGHTS: SignalWeights = { fulltext: 2, vector: 0.6, name: 
 const RRF_K = 20;
 // How much of a file's own evidence a chunk inherits in the chunk ranking.
 const FILE_SHARE = 0.25;
+// Weight of another form of a prose word (`counted` → `count`) relative to the word: enough to reach
+// code spelled with the root, little enough that a stray form cannot outrank the words themselves.
+const WORD_FORM_SHARE = 0.25;
 
 /** Rank the chunks and files of an index for a query. Deterministic for the same index and query. */
 export async function rank(reader: IndexReader, text: string, opts: RankOptions = {}): Promise<Ranking> {
   const c = await loadCorpus(reader);
   const w: SignalWeights = { ...DEFAULT_WEIGHTS, ...opts.weights };
-  const q = analyzeQuery(text);
-  const qw = queryWeights(q, c.templateTokens);
+  const asked = analyzeQuery(text);
+  const qw = queryWeights(asked, c.templateTokens);
+  const q = withWordForms(asked, qw, c.chunkText, WORD_FORM_SHARE);
 
   const lists: RankedList[] = [
     fulltextChunks(c, q, qw),

@@ -5,9 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codeTokens } from '../../indexers/tokenize.js';
+import type { Bm25Index } from './bm25.js';
 import type { Corpus } from './corpus.js';
 import { modulePaths, pathMatch, testedStem } from './paths.js';
 import type { QueryAnalysis } from './query.js';
+import { wordForms } from './stem.js';
 
 export type SignalName = 'fulltext' | 'vector' | 'name' | 'path' | 'trace' | 'graph' | 'tests';
 
@@ -47,6 +49,25 @@ export function queryWeights(q: QueryAnalysis, templateTokens: Set<string> = new
   for (const t of q.tokens) if (templateTokens.has(t)) w.set(t, 0.2);
   for (const id of q.identifiers) for (const t of codeTokens(id)) w.set(t, 2);
   return w;
+}
+
+/**
+ * The query with other forms of its prose words that the index holds (`counted` → `count`), each
+ * weighted `share` (set in `weights`): prose inflects what identifiers spell in their root form.
+ * Tokens of named identifiers and template words are left as they are: they are weighted already.
+ */
+export function withWordForms(q: QueryAnalysis, weights: Map<string, number>, index: Bm25Index, share: number): QueryAnalysis {
+  const present = new Set(q.tokens);
+  const extra: string[] = [];
+  for (const t of present) {
+    if (weights.has(t)) continue;
+    for (const form of wordForms(t, (f) => index.docFreq(f) > 0)) {
+      if (present.has(form)) continue;
+      if (!weights.has(form)) extra.push(form);
+      weights.set(form, Math.max(weights.get(form) ?? 0, share));
+    }
+  }
+  return extra.length ? { ...q, tokens: [...q.tokens, ...extra] } : q;
 }
 
 /** BM25 over chunk tokens. */
