@@ -132,7 +132,10 @@ function assemble(
   const chunkFile = new Uint32Array(chunks.length);
   const chunkById = new Map<string, number>();
   const defsByName = new Map<string, number[]>();
-  const defFiles = new Map<string, Set<number>>();
+  const defFileCount = new Map<string, number>();
+  // Chunks come grouped by file, in file order: a name's files arrive in order, so counting each change
+  // of file counts its distinct files.
+  const defLastFile = new Map<string, number>();
   chunks.forEach((c, i) => {
     let f = fileByPath.get(c.path);
     if (f === undefined) {
@@ -151,9 +154,10 @@ function assemble(
     if (isSymbol(c) && c.name) {
       const key = c.name.toLowerCase();
       push(defsByName, key, i);
-      let s = defFiles.get(key);
-      if (!s) defFiles.set(key, (s = new Set()));
-      s.add(f);
+      if (defLastFile.get(key) !== f) {
+        defLastFile.set(key, f);
+        defFileCount.set(key, (defFileCount.get(key) ?? 0) + 1);
+      }
     }
   });
   let chunkText: Bm25Index;
@@ -176,8 +180,6 @@ function assemble(
       for (const ch of f.chunks) for (const t of chunkTokens[ch]!) templateTokens.add(t);
     }
   }
-  const defFileCount = new Map<string, number>();
-  for (const [k, s] of defFiles) defFileCount.set(k, s.size);
   const filesByBasename = new Map<string, number[]>();
   const filesByNameWord = new Map<string, number[]>();
   // Building the graph needs files, definitions and edges; priors and name lookups only serve queries.
@@ -210,24 +212,26 @@ function assemble(
  * the sources.
  */
 function markBundles(chunks: ChunkRecord[], files: CorpusFile[]): void {
-  const definedIn = new Map<string, Set<number>>();
+  // Distinct files defining each qualified name, ascending (files are visited in order).
+  const definedIn = new Map<string, number[]>();
   files.forEach((f, i) => {
     for (const ch of f.chunks) {
       const c = chunks[ch]!;
       if (!isSymbol(c) || c.name.length < 4) continue;
-      let s = definedIn.get(c.qualifiedName);
-      if (!s) definedIn.set(c.qualifiedName, (s = new Set()));
-      s.add(i);
+      const s = definedIn.get(c.qualifiedName);
+      if (!s) definedIn.set(c.qualifiedName, [i]);
+      else if (s[s.length - 1] !== i) s.push(i);
     }
   });
   files.forEach((f, i) => {
+    if (f.chunks.length < 20) return; // fewer chunks than the names a bundle needs
     const names = new Set(f.chunks.map((ch) => chunks[ch]!).filter((c) => isSymbol(c) && c.name.length >= 4).map((c) => c.qualifiedName));
     if (names.size < 20) return;
     let repeated = 0;
     const others = new Set<number>();
     for (const n of names) {
       const where = definedIn.get(n)!;
-      if (where.size < 2) continue;
+      if (where.length < 2) continue;
       repeated++;
       for (const o of where) if (o !== i) others.add(o);
     }
