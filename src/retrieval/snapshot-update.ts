@@ -9,7 +9,7 @@ import { openIndex } from '../../indexers/store/index.js';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
 import { Bm25Index, type Bm25Parts } from './bm25.js';
 import { compareChunks, graphOf, loadCorpus, pathTokens } from './corpus.js';
-import { readSnapshot, readSnapshotEdges, writeSnapshot, writeSnapshotEdges } from './snapshot.js';
+import { carrySnapshot, readSnapshot, readSnapshotEdges, writeSnapshot, writeSnapshotEdges } from './snapshot.js';
 
 /** What an index run changed: every path whose rows were replaced or removed, and the rows now stored for them. */
 export interface IndexDelta {
@@ -20,7 +20,7 @@ export interface IndexDelta {
 }
 
 /** How the snapshot was brought up to date. */
-export type SnapshotRefresh = 'updated' | 'rebuilt';
+export type SnapshotRefresh = 'carried' | 'updated' | 'rebuilt';
 
 // Issue and pull-request templates feed the corpus's template tokens, which postings alone cannot recompute.
 const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
@@ -31,6 +31,7 @@ const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
  */
 export async function refreshSnapshot(root: string, before: IndexMeta | null, delta: IndexDelta | null): Promise<SnapshotRefresh> {
   const reader = await openIndex(root);
+  if (before && delta && !delta.paths.size && carrySnapshot(root, before, reader.meta)) return 'carried';
   if (before && delta && updateSnapshot(root, before, reader.meta, delta)) return 'updated';
   await loadCorpus(reader);
   return 'rebuilt';

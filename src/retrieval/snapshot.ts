@@ -5,7 +5,7 @@
  * and a stale or unreadable snapshot is ignored (and rewritten), never trusted.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChunkKind, ChunkRecord, EdgeKind, EdgeRecord, IndexMeta, Language } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
@@ -27,6 +27,8 @@ type Section = { name: string; kind: ArrayKind; offset: number; length: number }
 
 interface Header {
   format: number;
+  /** Identifies this file's content, for `snapshot.stamp` to vouch for it. */
+  uid?: string;
   index: { schemaVersion: number; updatedAt: string; embedder: string; dimensions: number };
   paths: string[];
   /** Per chunk: index into `paths`, then the record's fields column by column. */
@@ -187,6 +189,55 @@ export function readSnapshotEdges(root: string, meta: IndexMeta): EdgeRecord[] |
   }
 }
 
+/** Where a snapshot carried over unchanged to a later index state records that state. */
+export function snapshotStampFile(root: string): string {
+  return join(root, '.ragent', 'retrieval', 'snapshot.stamp');
+}
+
+interface Stamp {
+  id: string;
+  index: Header['index'];
+}
+
+/** Whether the snapshot with this header holds index state `meta`: its own, or the later one it was carried to. */
+function sameState(header: Pick<Header, 'uid' | 'index'>, root: string, meta: IndexMeta): boolean {
+  let state = header.index;
+  try {
+    const s = JSON.parse(readFileSync(snapshotStampFile(root), 'utf8')) as Stamp;
+    if (header.uid && s.id === header.uid) state = s.index;
+  } catch {
+    // No stamp: the snapshot holds the state it was written for.
+  }
+  return JSON.stringify(state) === JSON.stringify(stamp(meta));
+}
+
+/**
+ * Carry the snapshot of state `before` over to state `after` when an index run changed no rows: a small
+ * stamp file instead of rewriting the snapshot and its edges. False when there is no snapshot of `before`.
+ */
+export function carrySnapshot(root: string, before: IndexMeta, after: IndexMeta): boolean {
+  let header: Pick<Header, 'format' | 'uid' | 'index'>;
+  try {
+    // The fields needed come first in the header; reading its start spares parsing the whole of it.
+    const fd = openSync(snapshotFile(root), 'r');
+    const head = Buffer.alloc(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    const m = /^\{"format":(\d+),"uid":("[^"]*"),"index":(\{[^{}]*\})/.exec(head.subarray(8, n).toString('utf8'));
+    if (!m) return false;
+    header = { format: Number(m[1]), uid: JSON.parse(m[2]!) as string, index: JSON.parse(m[3]!) as Header['index'] };
+  } catch {
+    return false;
+  }
+  if (header.format !== FORMAT || !header.uid || !sameState(header, root, before)) return false;
+  const patch = readPatch(root);
+  if (!patch || JSON.stringify(patch.index) !== JSON.stringify(stamp(before))) return false;
+  writeAtomically(snapshotEdgesPatchFile(root), JSON.stringify({ ...patch, index: stamp(after) }));
+  const s: Stamp = { id: header.uid, index: stamp(after) };
+  writeAtomically(snapshotStampFile(root), JSON.stringify(s));
+  return true;
+}
+
 /** Write the snapshot atomically (a reader sees the old file or the new one, never half of one). */
 export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData): void {
   const arrays: Array<[string, ArrayKind, Uint32Array | Uint16Array | Float32Array]> = [
@@ -221,6 +272,7 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
   const col = <K extends keyof ChunkRecord>(k: K): Array<ChunkRecord[K]> => data.chunks.map((c) => c[k]);
   const header: Header = {
     format: FORMAT,
+    uid: randomUUID(),
     index: stamp(meta),
     paths,
     chunkPath,
@@ -260,7 +312,7 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
   try {
     const jsonLength = Number(buf.readBigUInt64LE(0));
     const header = JSON.parse(buf.subarray(8, 8 + jsonLength).toString('utf8')) as Header;
-    if (header.format !== FORMAT || JSON.stringify(header.index) !== JSON.stringify(stamp(meta))) return null;
+    if (header.format !== FORMAT || !sameState(header, root, meta)) return null;
     const bodyStart = 8 + Math.ceil(jsonLength / 8) * 8;
     // Copy the body into its own aligned buffer so typed arrays can view it directly.
     const body = new Uint8Array(buf.length - bodyStart);

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { indexRepository } from '../../indexers/index-repository.js';
 import { openIndex } from '../../indexers/store/index.js';
@@ -6,7 +6,7 @@ import type { IndexMeta } from '../../indexers/types.js';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Bm25Parts } from '../../src/retrieval/bm25.js';
 import { packContext, search } from '../../src/retrieval/index.js';
-import { readSnapshot, readSnapshotEdges, snapshotEdgesFile, snapshotEdgesPatchFile, snapshotFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
+import { readSnapshot, readSnapshotEdges, snapshotEdgesFile, snapshotEdgesPatchFile, snapshotFile, snapshotStampFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
 import { patchBm25, updateSnapshot } from '../../src/retrieval/snapshot-update.js';
 import { Bm25Index } from '../../src/retrieval/bm25.js';
 import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
@@ -49,7 +49,7 @@ function comparable(s: SnapshotData) {
 
 /** The snapshot the store gives when rebuilt from scratch, and the results of a few queries over it. */
 async function rebuilt(root: string): Promise<{ snap: ReturnType<typeof comparable>; results: unknown[] }> {
-  for (const f of [snapshotFile(root), snapshotEdgesFile(root), snapshotEdgesPatchFile(root)]) rmSync(f);
+  for (const f of [snapshotFile(root), snapshotEdgesFile(root), snapshotEdgesPatchFile(root), snapshotStampFile(root)]) rmSync(f, { force: true });
   const results = await queries(root);
   const snap = readSnapshot(root, await metaOf(root));
   expect(snap).not.toBeNull();
@@ -104,6 +104,34 @@ describe('retrieval snapshot kept current by the index run', () => {
       expect(comparable(inPlace!)).toEqual(fresh.snap);
       expect(results).toEqual(fresh.results);
     }
+  });
+
+  it('is carried over unchanged by a run that changes nothing, and then updated by one that does', async () => {
+    repo = makeRepo(SHOP_FILES);
+    await indexRepository(repo.root, config);
+    const bytes = readFileSync(snapshotFile(repo.root));
+    const before = await metaOf(repo.root);
+    await indexRepository(repo.root, config);
+    const meta = await metaOf(repo.root);
+    expect(meta.updatedAt).not.toBe(before.updatedAt);
+    expect(readFileSync(snapshotFile(repo.root)).equals(bytes)).toBe(true);
+    expect(readSnapshot(repo.root, meta)).not.toBeNull();
+    expect(readSnapshot(repo.root, before)).toBeNull();
+
+    // A stamp vouching for other content is not trusted.
+    const stamp = readFileSync(snapshotStampFile(repo.root), 'utf8');
+    writeFileSync(snapshotStampFile(repo.root), stamp.replace(/"id":"[^"]*"/, '"id":"other"'));
+    expect(readSnapshot(repo.root, meta)).toBeNull();
+    writeFileSync(snapshotStampFile(repo.root), stamp);
+
+    repo.write('shop/pricing.py', SHOP_FILES['shop/pricing.py']!.replace('def round_price(value):', 'def round_to_cents(value):'));
+    await indexRepository(repo.root, config);
+    const inPlace = readSnapshot(repo.root, await metaOf(repo.root));
+    expect(inPlace).not.toBeNull();
+    const results = await queries(repo.root);
+    const fresh = await rebuilt(repo.root);
+    expect(comparable(inPlace!)).toEqual(fresh.snap);
+    expect(results).toEqual(fresh.results);
   });
 
   it('updates the previous state\'s snapshot in place from the changed files alone', async () => {
