@@ -47,15 +47,18 @@ export function updateSnapshot(root: string, before: IndexMeta, after: IndexMeta
 
   // Chunks: the old ones outside the changed paths, then the new ones, in corpus order.
   type Entry = { chunk: ChunkRecord; old: number; tokens: string[] | null };
+  const added: Entry[] = delta.chunks
+    .map((c) => ({ chunk: { ...c, fileHash: '', doc: '', text: '', tokens: '' }, old: -1, tokens: c.tokens ? c.tokens.split(/\s+/).filter(Boolean) : [] }))
+    .sort((a, b) => compareChunks(a.chunk, b.chunk));
+  // The kept chunks are in corpus order already: merge the few new ones in.
   const entries: Entry[] = [];
+  let j = 0;
   old.chunks.forEach((chunk, i) => {
-    if (!delta.paths.has(chunk.path)) entries.push({ chunk, old: i, tokens: null });
+    if (delta.paths.has(chunk.path)) return;
+    while (j < added.length && compareChunks(added[j]!.chunk, chunk) < 0) entries.push(added[j++]!);
+    entries.push({ chunk, old: i, tokens: null });
   });
-  for (const c of delta.chunks) {
-    const chunk: ChunkRecord = { ...c, fileHash: '', doc: '', text: '', tokens: '' };
-    entries.push({ chunk, old: -1, tokens: c.tokens ? c.tokens.split(/\s+/).filter(Boolean) : [] });
-  }
-  entries.sort((a, b) => compareChunks(a.chunk, b.chunk));
+  while (j < added.length) entries.push(added[j++]!);
   const chunks = entries.map((e) => e.chunk);
 
   const chunkMap = new Int32Array(old.chunks.length).fill(-1);
