@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -47,17 +48,22 @@ async function ensureBuild() {
     texts.set(rel, text);
     hashes[rel] = createHash('sha1').update(text).digest('hex');
   }
-  let old = { format: 0, files: {} };
+  // The transform depends on the compiler options and on esbuild's version as well as on the sources.
+  const tsconfigText = readFileSync(join(root, 'tsconfig.json'), 'utf8');
+  const require = createRequire(import.meta.url);
+  const esbuildVersion = JSON.parse(readFileSync(require.resolve('esbuild/package.json'), 'utf8')).version;
+  const format = `${BUILD_FORMAT} ${esbuildVersion} ${createHash('sha1').update(tsconfigText).digest('hex')}`;
+  let old = { format: '', files: {} };
   try {
     old = JSON.parse(readFileSync(manifestFile, 'utf8'));
   } catch {
     // No build yet, or a damaged manifest: everything is transpiled.
   }
-  const same = old.format === BUILD_FORMAT && Object.keys(old.files).length === texts.size;
+  const same = old.format === format && Object.keys(old.files).length === texts.size;
   const changed = [...texts.keys()].filter((rel) => !same || old.files[rel] !== hashes[rel]);
   if (same && !changed.length) return true;
   const { transformSync } = await import('esbuild');
-  const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'));
+  const tsconfig = JSON.parse(tsconfigText);
   for (const rel of changed) {
     const text = texts.get(rel);
     const code = rel.endsWith('.mjs')
@@ -74,7 +80,7 @@ async function ensureBuild() {
   }
   for (const rel of Object.keys(old.files)) if (!texts.has(rel)) rmSync(outputOf(rel), { force: true });
   // The manifest goes last: a build interrupted before it is redone by the next start.
-  writeAtomically(manifestFile, JSON.stringify({ format: BUILD_FORMAT, files: hashes }));
+  writeAtomically(manifestFile, JSON.stringify({ format, files: hashes }));
   return true;
 }
 
