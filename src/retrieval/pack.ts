@@ -1,9 +1,9 @@
 /**
  * `packContext`: the code a model needs for a task, packed into a token budget. Order of filling:
  * the code the task names outright; then the top-ranked symbols, each with what a reader needs (the
- * file's imports, the enclosing class's header, a few lines around); then the rest of the best files;
- * then a repository map of the next-ranked files. Line ranges are merged per file, so no line appears
- * twice, and the final text is counted exactly: `tokens <= budget`, always.
+ * file's imports, the enclosing class's header, a few lines around, or a small file whole); then the
+ * rest of the best files; then a repository map of the next-ranked files. Line ranges are merged per
+ * file, so no line appears twice, and the final text is counted exactly: `tokens <= budget`, always.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +47,11 @@ export interface PackOptions extends RankOptions {
   fileFill?: number;
   /** How many of the best files the rest-of-file filling considers (default 20). */
   fillFiles?: number;
+  /**
+   * A file whose whole text takes at most this share of the budget is packed whole as soon as any of
+   * its code ranks (default 0.04; 0 turns it off).
+   */
+  wholeFileShare?: number;
 }
 
 /** Pack the context for a task into `budget` tokens. */
@@ -120,6 +125,8 @@ interface Block {
 
 const FILE_FILL = 0.25;
 const FILL_FILES = 20;
+// A fix often touches a second place in the same small file; reading it whole costs little.
+const WHOLE_FILE_SHARE = 0.04;
 
 const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|(const|let|var)\s+[\w${}\s,:]+=\s*require\()/;
 
@@ -237,6 +244,20 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
     return null;
   };
 
+  const wholeTokens = budget * (opts.wholeFileShare ?? WHOLE_FILE_SHARE);
+  const small = new Map<string, number>();
+  /** The whole file, when it is small against the budget (its lines, or 0). */
+  const smallFileLines = (path: string): number => {
+    let n = small.get(path);
+    if (n === undefined) {
+      const lines = cache.lines(path);
+      let t = 0;
+      if (lines && wholeTokens > 0) for (let k = 1; k <= lines.length && t <= wholeTokens; k++) t += cache.lineTokens(path, k);
+      small.set(path, (n = lines && wholeTokens > 0 && t <= wholeTokens ? lines.length : 0));
+    }
+    return n;
+  };
+
   let limit = budget - mapReserve;
   let misses = 0;
   const attempt = (req: Request | null): boolean => {
@@ -257,6 +278,9 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
     const ch = c.chunks[i]!;
     if (k >= 0) {
       if (attempt(chunkReq(i, `rank ${k + 1}`, surround))) {
+        const n = smallFileLines(ch.path);
+        // Not counted as a miss when it does not fit yet: the ranked code it belongs to did.
+        if (n) tryAdd({ path: ch.path, start: 1, end: n, kind: ch.kind, reason: 'same file as ranked code' }, limit, false);
         attempt(importsReq(ch.path));
         attempt(classHeaderReq(i));
       }
