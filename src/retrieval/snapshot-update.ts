@@ -31,10 +31,14 @@ const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
  */
 export async function refreshSnapshot(root: string, before: IndexMeta | null, delta: IndexDelta | null): Promise<SnapshotRefresh> {
   const reader = await openIndex(root);
-  if (before && delta && !delta.paths.size && carrySnapshot(root, before, reader.meta)) return 'carried';
-  if (before && delta && updateSnapshot(root, before, reader.meta, delta)) return 'updated';
-  await loadCorpus(reader);
-  return 'rebuilt';
+  try {
+    if (before && delta && !delta.paths.size && carrySnapshot(root, before, reader.meta)) return 'carried';
+    if (before && delta && updateSnapshot(root, before, reader.meta, delta)) return 'updated';
+    await loadCorpus(reader);
+    return 'rebuilt';
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Update the snapshot of index state `before` to state `after`; false when that snapshot cannot be used. */
