@@ -112,10 +112,11 @@ function sortNeighbours(g: CodeGraph): CodeGraph {
   return g;
 }
 
-/** The graph over sorted chunks and their edges, given their full-text indexes: what a snapshot stores. */
-export function graphOf(chunks: ChunkRecord[], edges: EdgeRecord[], text: { chunkText: Bm25Index; fileText: Bm25Index }): CodeGraph {
-  // The graph reads chunks, files, definitions and edges; never the reader.
-  const c = assemble(null as unknown as IndexReader, chunks, edges, { ...text, templateTokens: new Set() }, true);
+/** The graph over sorted chunks and their edges: what a snapshot stores. */
+export function graphOf(chunks: ChunkRecord[], edges: EdgeRecord[]): CodeGraph {
+  // The graph reads chunks, files, definitions and edges; never the reader nor the full-text indexes.
+  const none = null as unknown as Bm25Index;
+  const c = assemble(null as unknown as IndexReader, chunks, edges, { chunkText: none, fileText: none, templateTokens: new Set() }, true);
   return sortNeighbours(codeGraph(c));
 }
 
@@ -150,7 +151,7 @@ function assemble(
     file.chunks.push(i);
     file.lines = Math.max(file.lines, c.endLine);
     chunkFile[i] = f;
-    chunkById.set(c.id, i);
+    if (!graphOnly) chunkById.set(c.id, i);
     if (isSymbol(c) && c.name) {
       const key = c.name.toLowerCase();
       push(defsByName, key, i);

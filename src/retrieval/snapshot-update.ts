@@ -7,7 +7,7 @@
  */
 import { openIndex } from '../../indexers/store/index.js';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
-import { Bm25Index, type Bm25Parts } from './bm25.js';
+import type { Bm25Parts } from './bm25.js';
 import { compareChunks, graphOf, loadCorpus, pathTokens } from './corpus.js';
 import { carrySnapshot, readSnapshot, readSnapshotEdges, writeSnapshot, writeSnapshotEdges } from './snapshot.js';
 
@@ -94,7 +94,7 @@ export function updateSnapshot(root: string, before: IndexMeta, after: IndexMeta
   const chunkText = patchBm25(old.chunkText, chunkMap, addedChunks, chunks.length);
   const fileText = patchBm25(old.fileText, fileMap, addedFiles, files);
   const edges = oldEdges.filter((e) => !delta.paths.has(e.fromPath)).concat(delta.edges);
-  const graph = graphOf(chunks, edges, { chunkText: new Bm25Index(chunkText), fileText: new Bm25Index(fileText) });
+  const graph = graphOf(chunks, edges);
   writeSnapshotEdges(root, after, edges, { previous: before, paths: delta.paths });
   writeSnapshot(root, after, { chunks, chunkText, fileText, graph, templateTokens: old.templateTokens });
   return true;
