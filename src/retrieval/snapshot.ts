@@ -5,7 +5,7 @@
  * and a stale or unreadable snapshot is ignored (and rewritten), never trusted.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChunkKind, ChunkRecord, EdgeKind, EdgeRecord, IndexMeta, Language } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
@@ -96,10 +96,18 @@ interface EdgesPatch {
 /** Edges changed since the base, as an update keeps them (a new base is written once this many pile up). */
 export const MAX_PATCH_EDGES = 50_000;
 
-function writeAtomically(file: string, data: string | Buffer): void {
+function writeAtomically(file: string, data: string | Uint8Array[]): void {
   mkdirSync(join(file, '..'), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
+  if (typeof data === 'string') writeFileSync(tmp, data);
+  else {
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const piece of data) for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at);
+    } finally {
+      closeSync(fd);
+    }
+  }
   renameSync(tmp, file);
 }
 
@@ -293,12 +301,13 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   // Layout: 8-byte header length, the JSON header padded to 8 bytes, then the arrays, each 8-aligned.
-  const bodyStart = 8 + Math.ceil(json.length / 8) * 8;
-  const out = Buffer.alloc(bodyStart + offset);
-  out.writeBigUInt64LE(BigInt(json.length), 0);
-  json.copy(out, 8);
-  arrays.forEach(([, , a], k) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, bodyStart + sections[k]!.offset));
-  writeAtomically(snapshotFile(root), out);
+  // Written piece by piece: assembling one buffer of the whole file first costs as much as writing it.
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length), 0);
+  const padding = (n: number): Buffer => Buffer.alloc((8 - (n % 8)) % 8);
+  const pieces: Uint8Array[] = [length, json, padding(json.length)];
+  for (const [, , a] of arrays) pieces.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), padding(a.byteLength));
+  writeAtomically(snapshotFile(root), pieces);
 }
 
 /** The snapshot for this index state, or null when there is none, it is stale, or it cannot be read. */
