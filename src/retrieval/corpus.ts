@@ -47,7 +47,8 @@ export interface Corpus {
   filesByNameWord: Map<string, number[]>;
 }
 
-const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
+/** Paths of issue and pull-request templates, whose tokens an issue repeats without meaning. */
+export const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
 
 const corpora = new WeakMap<IndexReader, Promise<Corpus>>();
 

@@ -8,7 +8,7 @@
 import { openIndex } from '../../indexers/store/index.js';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
-import { compareChunks, graphOf, loadCorpus, pathTokens } from './corpus.js';
+import { compareChunks, graphOf, loadCorpus, pathTokens, TEMPLATE } from './corpus.js';
 import { carrySnapshot, readSnapshot, readSnapshotEdges, writeSnapshot, writeSnapshotEdges } from './snapshot.js';
 
 /** What an index run changed: every path whose rows were replaced or removed, and the rows now stored for them. */
@@ -22,8 +22,6 @@ export interface IndexDelta {
 /** How the snapshot was brought up to date. */
 export type SnapshotRefresh = 'carried' | 'updated' | 'rebuilt';
 
-// Issue and pull-request templates feed the corpus's template tokens, which postings alone cannot recompute.
-const TEMPLATE = /(^|\/)(issue_template|pull_request_template)(\/|\.)/i;
 
 /**
  * Bring the snapshot up to the index's current state: update the snapshot of `before` with `delta` when
@@ -44,6 +42,7 @@ export async function refreshSnapshot(root: string, before: IndexMeta | null, de
 /** Update the snapshot of index state `before` to state `after`; false when that snapshot cannot be used. */
 export function updateSnapshot(root: string, before: IndexMeta, after: IndexMeta, delta: IndexDelta): boolean {
   if (before.schemaVersion !== after.schemaVersion || before.embedder.name !== after.embedder.name) return false;
+  // Templates feed the corpus's template tokens, which postings alone cannot recompute.
   if ([...delta.paths].some((p) => TEMPLATE.test(p))) return false;
   const old = readSnapshot(root, before);
   const oldEdges = old && readSnapshotEdges(root, before);
