@@ -157,6 +157,31 @@ function blocksOf(sel: FileSel): Block[] {
   return out;
 }
 
+/**
+ * Join blocks of a file separated by lines that cost no more than a block header, giving the gap to
+ * the block before it. Returns the tokens this saves against the running total (never negative).
+ */
+function bridgeGaps(sel: FileSel, lineTokens: (n: number) => number): number {
+  const o = sel.owner;
+  let saved = 0;
+  for (let n = 2; n < o.length; n++) {
+    if (o[n]! >= 0 || o[n - 1]! < 0) continue;
+    let end = n;
+    let cost = 0;
+    while (end < o.length && o[end]! < 0 && cost <= sel.headerBound) cost += lineTokens(end++);
+    if (end >= o.length || o[end]! < 0 || cost > sel.headerBound) {
+      n = end;
+      continue;
+    }
+    for (let k = n; k < end; k++) o[k] = o[n - 1]!;
+    sel.lineTokens += cost;
+    sel.blocks--;
+    saved += sel.headerBound - cost;
+    n = end;
+  }
+  return saved;
+}
+
 /** Pack an existing ranking at `budget`; several budgets can share one ranking and `cache`. */
 export function packRanking(r: Ranking, budget: number, opts: PackOptions & { cache?: LineCache } = {}): Context {
   const counter = opts.counter ?? opts.cache?.counter ?? fastBpeCounter();
@@ -288,6 +313,9 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
       attempt(importsReq(ch.path));
     }
   }
+
+  // Short gaps between blocks of a file cost fewer tokens than the header that splits them: close them.
+  for (const sel of sels.values()) total -= bridgeGaps(sel, (n) => cache.lineTokens(sel.path, n));
 
   // 3. The repository map in what is left.
   limit = budget;

@@ -25,7 +25,7 @@ const lineCount = (path: string): number => FILES[path]!.replace(/\n$/, '').spli
 const covered = (ctx: Context, path: string): number =>
   ctx.items.filter((i) => i.path === path && i.kind !== 'map').reduce((a, i) => a + i.endLine - i.startLine + 1, 0);
 
-describe('packing small files whole', () => {
+describe('packing small files whole, and blocks joined across blank lines', () => {
   it('packs a file whole when its code ranks and it is small against the budget; a large one stays in pieces', async () => {
     const r = await rank(fx.reader, 'frobnicate_widget twists the widget the wrong way', { noVector: true });
     const budget = 8000;
@@ -47,6 +47,24 @@ describe('packing small files whole', () => {
       expect(ctx.tokens).toBeLessThanOrEqual(budget);
       expect(covered(ctx, 'lib/small.py')).toBeGreaterThan(0);
       expect(covered(ctx, 'lib/small.py')).toBeLessThan(lineCount('lib/small.py'));
+    }
+  });
+
+  it('joins blocks of a file that only blank lines separate: one header instead of two', async () => {
+    const r = await rank(fx.reader, 'frobnicate_widget and alpha_helper_2 disagree', { noVector: true });
+    const ctx = packRanking(r, 8000, { fillFiles: 0, wholeFileShare: 0, surround: 0 });
+    const blocks = ctx.items.filter((i) => i.path === 'lib/small.py' && i.kind !== 'map').sort((a, b) => a.startLine - b.startLine);
+    const lines = FILES['lib/small.py']!.split('\n');
+    const helper = lines.findIndex((l) => l.startsWith('def alpha_helper_2')) + 1;
+    const target = lines.findIndex((l) => l.startsWith('def frobnicate_widget')) + 1;
+    const block = blocks.find((b) => b.startLine <= helper && helper <= b.endLine);
+    expect(block).toBeDefined();
+    expect(block!.endLine).toBeGreaterThanOrEqual(target + 2);
+    expect(ctx.tokens).toBe(bpeCounter().count(ctx.text));
+    // And nowhere are two blocks of a file left apart by blank lines alone.
+    for (let k = 1; k < blocks.length; k++) {
+      const gap = lines.slice(blocks[k - 1]!.endLine, blocks[k]!.startLine - 1);
+      expect(gap.some((l) => l.trim())).toBe(true);
     }
   });
 });
