@@ -7,7 +7,8 @@ export type FileRole = 'source' | 'test' | 'vendored' | 'generated' | 'docs' | '
 
 const TEST_DIR = /(^|\/)(tests?|testing|__tests__|__mocks__|spec|specs|e2e|fixtures?)\//;
 const TEST_FILE = /(^|\/)(test_[^/]*|[^/]*_tests?\.[a-z]+|[^/]*\.(test|spec)\.[a-z]+|conftest\.py)$/;
-const VENDORED = /(^|\/)(vendor|vendored|third[_-]?party|node_modules|bower_components|external)\//;
+// Python vendors libraries inside its own package: `pip/_vendor/`, `requests/packages/urllib3/`.
+const VENDORED = /(^|\/)(vendor|_vendor|vendored|third[_-]?party|node_modules|bower_components|external)\/|^[^/]+\/packages\/[^/]+\/.*\.py$/;
 const GENERATED = /(^|\/)(dist|build|out|coverage|lib-cov)\/|\.min\.[a-z]+$|\.bundle\.[a-z]+$/;
 const DOCS = /(^|\/)(docs?|documentation|site|website|man)\/|\.(md|rst|txt)$|(^|\/)(changelog|changes|history|authors|contributing)[^/]*$/i;
 const EXAMPLE = /(^|\/)(examples?|samples?|demos?|benchmarks?|bench|scripts|tools|playground|sandbox)\//;
