@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { onTestFinished } from 'vitest';
 import { formatError, RagentError } from '../../src/errors.js';
 import { registerEvalPassK } from '../../src/cli/commands/eval-passk.js';
+import { captureOutput } from '../helpers/cli.js';
 
 /**
  * Run `ragent eval …` in-process with just the pass@k commands registered (the same flags as the real
@@ -13,25 +14,16 @@ import { registerEvalPassK } from '../../src/cli/commands/eval-passk.js';
 export async function runEvalCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('ragent').option('--repo <dir>').option('--debug').exitOverride();
   registerEvalPassK(program);
-  let stdout = '';
-  let stderr = '';
-  const realOut = process.stdout.write.bind(process.stdout);
-  const realErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'ragent', ...args]);
-  } catch (err) {
-    if (err instanceof CommanderError) code = 2;
-    else {
-      stderr += formatError(err) + '\n';
-      code = err instanceof RagentError ? err.exitCode : 1;
+  const { value: code, stdout, stderr } = await captureOutput(async () => {
+    try {
+      await program.parseAsync(['node', 'ragent', ...args]);
+      return 0;
+    } catch (err) {
+      if (err instanceof CommanderError) return 2;
+      process.stderr.write(formatError(err) + '\n');
+      return err instanceof RagentError ? err.exitCode : 1;
     }
-  } finally {
-    process.stdout.write = realOut;
-    process.stderr.write = realErr;
-  }
+  });
   return { code, stdout, stderr };
 }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpeCounter } from '../../src/util/tokens.js';
 import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
 import { indexedRepo, type IndexedRepo } from './fixture.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const projectRoot = join(import.meta.dirname, '..', '..');
 
@@ -20,22 +21,7 @@ function ragent(cwd: string, ...args: string[]): Promise<{ code: number | null; 
 }
 
 /** Run the CLI in this process (a child pays for a cold start each time); returns what it printed. */
-async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../src/cli/main.js');
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(['node', 'ragent', ...args]), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    process.exitCode = undefined;
-  }
-}
+const inProcess = (...args: string[]) => cliInProcess(args);
 
 let fx: IndexedRepo;
 let bare: FixtureRepo;

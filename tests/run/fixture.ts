@@ -110,21 +110,4 @@ export function snapshot(root: string): Record<string, string> {
   return out;
 }
 
-/** Run the CLI in this process (much faster than a child); returns the exit code and what it printed. */
-export async function cliInProcess(args: string[]): Promise<CliResult> {
-  const { main } = await import('../../src/cli/main.js');
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'ragent', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    process.exitCode = undefined;
-  }
-}
+export { cliInProcess } from '../helpers/cli.js';
