@@ -4,11 +4,10 @@
  */
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { IndexReader } from '../indexers/types.js';
 import type { RagentConfig } from '../src/config/schema.js';
 import { packContext, search } from '../src/retrieval/index.js';
-import { bpeCounter, calibratedCounter, loadCalibration, type TokenCounter } from '../src/util/tokens.js';
+import { modelTokenCounter, type TokenCounter } from '../src/util/tokens.js';
 import type { EditPort, RetrievalPort } from './deps.js';
 import { unifiedDiff } from './edits/diff.js';
 import { EditError } from './edits/errors.js';
@@ -16,14 +15,11 @@ import { confinePath, decodeText } from './edits/paths.js';
 import type { EditSession } from './edits/session.js';
 import type { Edit } from './edits/types.js';
 
-/** Where measured token ratios for this repository are kept. */
-export function calibrationFile(root: string): string {
-  return join(root, '.ragent', 'calibration.json');
-}
+export { calibrationFile } from '../src/util/tokens.js';
 
 /** The counter for the configured model: cl100k scaled by the calibration measured for it, if any. */
 export function tokenCounter(root: string, config: RagentConfig): TokenCounter {
-  return calibratedCounter(bpeCounter(), loadCalibration(calibrationFile(root), config.model.name), config.model.name);
+  return modelTokenCounter(root, config.model.name);
 }
 
 /** Retrieval over an open index. */

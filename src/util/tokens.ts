@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { getEncoding, type Tiktoken } from 'js-tiktoken';
 
 /** Counts tokens the way a model's tokenizer would, as exactly as ragent can. */
@@ -68,4 +68,14 @@ export function recordCalibration(file: string, model: string, ours: number, the
   writeFileSync(tmp, JSON.stringify(data, null, 2));
   renameSync(tmp, file);
   return factor;
+}
+
+/** Where a repository keeps the measured token ratios of its models. */
+export function calibrationFile(root: string): string {
+  return join(root, '.ragent', 'calibration.json');
+}
+
+/** The counter for `model` in repository `root`: `base` (default cl100k) scaled by the calibration measured for it. */
+export function modelTokenCounter(root: string, model: string, base: TokenCounter = bpeCounter()): TokenCounter {
+  return calibratedCounter(base, loadCalibration(calibrationFile(root), model), model);
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { RagentConfig } from '../../config/schema.js';
-import { calibratedCounter, loadCalibration, type TokenCounter } from '../../util/tokens.js';
+import { modelTokenCounter } from '../../util/tokens.js';
 import { commandContext, printJson } from '../context.js';
 import { positiveInt } from '../options.js';
 import { openForQuery, warn } from './search.js';
@@ -18,12 +18,6 @@ interface ContextFlags {
 export function defaultBudget(config: RagentConfig): number {
   const window = config.model.contextLength;
   return window > config.model.outputReserve ? window - config.model.outputReserve : config.retrieval.budget;
-}
-
-/** The token counter for a repository: cl100k, scaled by the stored calibration of the configured model. */
-export function repoCounter(repo: string, config: RagentConfig, base: TokenCounter): TokenCounter {
-  const model = config.model.name;
-  return calibratedCounter(base, loadCalibration(join(repo, '.ragent', 'calibration.json'), model), model);
 }
 
 function readTask(task: string | undefined, file: string | undefined): string {
@@ -47,7 +41,7 @@ async function runContext(task: string | undefined, flags: ContextFlags, cmd: Co
   const [{ packRanking, rank }, { fastBpeCounter }] = await Promise.all([import('../../retrieval/index.js'), import('../../retrieval/count.js')]);
   try {
     const ranking = await rank(reader, text, { weights: ctx.config.retrieval.weights, onWarning: warn });
-    const context = packRanking(ranking, budget, { counter: repoCounter(ctx.repo, ctx.config, fastBpeCounter()) });
+    const context = packRanking(ranking, budget, { counter: modelTokenCounter(ctx.repo, ctx.config.model.name, fastBpeCounter()) });
     if (flags.json) printJson(context);
     else {
       process.stdout.write(context.text);
