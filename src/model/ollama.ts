@@ -1,7 +1,7 @@
 import { Ollama } from 'ollama';
 import { ModelNotFoundError, ModelServerError, ContextOverflowError, MalformedToolCallError } from './errors.js';
 import { readOllamaToolCall } from './tool-calls.js';
-import { RequestScope, isTransient, backoffDelay, lostMidAnswer, sleep, underSignal, withRetries } from './transport.js';
+import { RequestScope, streamWithRetries, underSignal, withRetries } from './transport.js';
 import type { ChatEvent, ChatMessage, ChatOptions, CompletionResult, ModelClient, ModelInfo, ToolCall, ToolSpec, Usage } from './types.js';
 import { settleUsage } from './usage.js';
 import { assertPromptFits, chooseNumCtx, promptLimit } from './window.js';
@@ -153,60 +153,57 @@ export class OllamaClient implements ModelClient {
       shift: false,
     };
 
-    for (let attempt = 0; ; attempt++) {
-      const scope = new RequestScope(options.signal, s.requestTimeoutMs);
-      let emitted = false;
-      let stream: { abort(): void } | undefined;
-      try {
-        const iterator = await this.client(scope).chat(request as unknown as Parameters<Ollama['chat']>[0] & { stream: true });
-        stream = iterator;
-        let text = '';
-        const calls: ToolCall[] = [];
-        let malformed: MalformedToolCallError | undefined;
-        let last: WireChunk | undefined;
-        for await (const raw of iterator as AsyncIterable<unknown>) {
-          const chunk = raw as WireChunk;
-          last = chunk;
-          const delta = chunk.message?.content ?? '';
-          if (delta) {
-            text += delta;
-            emitted = true;
-            yield { type: 'text', delta };
-          }
-          for (const rawCall of chunk.message?.tool_calls ?? []) {
-            let call: ToolCall;
-            try {
-              call = readOllamaToolCall(rawCall);
-            } catch (err) {
-              // Keep reading so the error can carry the whole turn; the first bad call is reported.
-              if (err instanceof MalformedToolCallError) {
-                malformed ??= err;
-                continue;
-              }
-              throw err;
-            }
-            calls.push(call);
-            emitted = true;
-            yield { type: 'tool_call', call };
-          }
-          if (chunk.done) break;
+    const policy = { retries: s.retries, baseDelayMs: s.retryBaseDelayMs, signal: options.signal, timeoutMs: s.requestTimeoutMs, host: s.host };
+    yield* streamWithRetries({ ...policy, classify: (err, scope) => this.classify(err, scope, 'chat') }, (scope) =>
+      this.streamChat(scope, request, info.numCtx, options),
+    );
+  }
+
+  /** One attempt at a streamed `/api/chat` answer. */
+  private async *streamChat(scope: RequestScope, request: object, numCtx: number, options: ChatOptions): AsyncGenerator<ChatEvent> {
+    const s = this.settings;
+    let stream: { abort(): void } | undefined;
+    try {
+      const iterator = await this.client(scope).chat(request as unknown as Parameters<Ollama['chat']>[0] & { stream: true });
+      stream = iterator;
+      let text = '';
+      const calls: ToolCall[] = [];
+      let malformed: MalformedToolCallError | undefined;
+      let last: WireChunk | undefined;
+      for await (const raw of iterator as AsyncIterable<unknown>) {
+        const chunk = raw as WireChunk;
+        last = chunk;
+        const delta = chunk.message?.content ?? '';
+        if (delta) {
+          text += delta;
+          yield { type: 'text', delta } satisfies ChatEvent;
         }
-        if (!last?.done) throw new ModelServerError(undefined, 'the stream ended before its final chunk');
-        const usage = usageOf(last);
-        settleUsage({ model: s.model, numCtx: info.numCtx, expectedPromptTokens: options.expectedPromptTokens, usage, calibrationFile: s.calibrationFile });
-        if (malformed) throw malformed;
-        const message: ChatMessage = { role: 'assistant', content: text, ...(calls.length ? { toolCalls: calls } : {}) };
-        yield { type: 'done', message, usage, doneReason: last.done_reason ?? 'stop' };
-        return;
-      } catch (err) {
-        const typed = emitted ? lostMidAnswer(this.classify(err, scope, 'chat'), s.host) : this.classify(err, scope, 'chat');
-        if (emitted || attempt >= s.retries || !isTransient(typed)) throw typed;
-      } finally {
-        // Ends the HTTP request (and frees its socket) however the loop was left, a consumer's break included.
-        stream?.abort();
-        scope.dispose();
+        for (const rawCall of chunk.message?.tool_calls ?? []) {
+          let call: ToolCall;
+          try {
+            call = readOllamaToolCall(rawCall);
+          } catch (err) {
+            // Keep reading so the error can carry the whole turn; the first bad call is reported.
+            if (err instanceof MalformedToolCallError) {
+              malformed ??= err;
+              continue;
+            }
+            throw err;
+          }
+          calls.push(call);
+          yield { type: 'tool_call', call } satisfies ChatEvent;
+        }
+        if (chunk.done) break;
       }
-      await sleep(backoffDelay(attempt, s.retryBaseDelayMs), options.signal);
+      if (!last?.done) throw new ModelServerError(undefined, 'the stream ended before its final chunk');
+      const usage = usageOf(last);
+      settleUsage({ model: s.model, numCtx, expectedPromptTokens: options.expectedPromptTokens, usage, calibrationFile: s.calibrationFile });
+      if (malformed) throw malformed;
+      const message: ChatMessage = { role: 'assistant', content: text, ...(calls.length ? { toolCalls: calls } : {}) };
+      yield { type: 'done', message, usage, doneReason: last.done_reason ?? 'stop' } satisfies ChatEvent;
+    } finally {
+      // Ends the HTTP request (and frees its socket) however the loop was left, a consumer's break included.
+      stream?.abort();
     }
   }
 

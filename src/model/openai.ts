@@ -1,7 +1,7 @@
 import { ContextOverflowError, MalformedToolCallError, ModelNotFoundError, ModelServerError } from './errors.js';
 import { sseData } from './sse.js';
 import { newToolCallId, parseToolArguments } from './tool-calls.js';
-import { RequestScope, backoffDelay, isTransient, lostMidAnswer, sleep, underSignal, withRetries } from './transport.js';
+import { RequestScope, streamWithRetries, underSignal, withRetries } from './transport.js';
 import type { ChatEvent, ChatMessage, ChatOptions, CompletionResult, ModelClient, ModelInfo, ToolCall, ToolSpec, Usage } from './types.js';
 import { settleUsage } from './usage.js';
 import { assertPromptFits, chooseNumCtx, promptLimit } from './window.js';
@@ -136,89 +136,78 @@ export class OpenAICompatibleClient implements ModelClient {
       stream_options: { include_usage: true },
     };
 
-    for (let attempt = 0; ; attempt++) {
-      const scope = new RequestScope(options.signal, s.requestTimeoutMs);
-      let emitted = false;
-      try {
-        const res = await this.post('/chat/completions', body, scope, 'chat');
-        if (!res.body) throw new ModelServerError(res.status, 'the response has no body');
-        let text = '';
-        const pending = new Map<number, { id?: string; name: string; args: string }>();
-        const calls: ToolCall[] = [];
-        let malformed: MalformedToolCallError | undefined;
-        let finish: string | undefined;
-        let usage: Usage | undefined;
-        let sawDone = false;
-        const flush = function* (): Generator<ChatEvent> {
-          for (const [, p] of [...pending.entries()].sort((a, b) => a[0] - b[0])) {
-            try {
-              if (!p.name) throw new MalformedToolCallError(undefined, p.args, 'a tool call needs a function name');
-              const call = { id: p.id ?? newToolCallId(), name: p.name, arguments: parseToolArguments(p.name, p.args) };
-              calls.push(call);
-              yield { type: 'tool_call', call };
-            } catch (err) {
-              if (!(err instanceof MalformedToolCallError)) throw err;
-              malformed ??= err;
-            }
-          }
-          pending.clear();
-        };
-        for await (const data of sseData(res.body)) {
-          if (data.trim() === '[DONE]') {
-            sawDone = true;
-            break;
-          }
-          let chunk: WireChunk;
-          try {
-            chunk = JSON.parse(data) as WireChunk;
-          } catch {
-            throw new ModelServerError(undefined, `unreadable event in the stream: ${data.slice(0, 200)}`);
-          }
-          if (chunk.error) throw new ModelServerError(undefined, errorText(JSON.stringify({ error: chunk.error }), 0));
-          if (chunk.usage) usage = usageOf(chunk.usage);
-          const choice = chunk.choices?.[0];
-          const delta = choice?.delta?.content;
-          if (delta) {
-            text += delta;
-            emitted = true;
-            yield { type: 'text', delta };
-          }
-          for (const t of choice?.delta?.tool_calls ?? []) {
-            // Without an index, a delta naming a call starts one; a bare fragment continues the last.
-            const index = t.index ?? (t.id || t.function?.name || pending.size === 0 ? pending.size : pending.size - 1);
-            const p = pending.get(index) ?? { name: '', args: '' };
-            if (t.id) p.id = t.id;
-            if (t.function?.name) p.name += t.function.name;
-            if (t.function?.arguments) p.args += t.function.arguments;
-            pending.set(index, p);
-          }
-          if (choice?.finish_reason) {
-            finish = choice.finish_reason;
-            for (const e of flush()) {
-              emitted = true;
-              yield e;
-            }
-          }
+    const policy = { retries: s.retries, baseDelayMs: s.retryBaseDelayMs, signal: options.signal, timeoutMs: s.requestTimeoutMs, host: s.baseUrl };
+    yield* streamWithRetries({ ...policy, classify: (err, scope) => this.classify(err, scope, 'chat') }, (scope) =>
+      this.streamChat(scope, body, info.numCtx, options),
+    );
+  }
+
+  /** One attempt at a streamed `/chat/completions` answer. */
+  private async *streamChat(scope: RequestScope, body: object, numCtx: number, options: ChatOptions): AsyncGenerator<ChatEvent> {
+    const s = this.settings;
+    const res = await this.post('/chat/completions', body, scope, 'chat');
+    if (!res.body) throw new ModelServerError(res.status, 'the response has no body');
+    let text = '';
+    const pending = new Map<number, { id?: string; name: string; args: string }>();
+    const calls: ToolCall[] = [];
+    let malformed: MalformedToolCallError | undefined;
+    let finish: string | undefined;
+    let usage: Usage | undefined;
+    let sawDone = false;
+    const flush = function* (): Generator<ChatEvent> {
+      for (const [, p] of [...pending.entries()].sort((a, b) => a[0] - b[0])) {
+        try {
+          if (!p.name) throw new MalformedToolCallError(undefined, p.args, 'a tool call needs a function name');
+          const call = { id: p.id ?? newToolCallId(), name: p.name, arguments: parseToolArguments(p.name, p.args) };
+          calls.push(call);
+          yield { type: 'tool_call', call };
+        } catch (err) {
+          if (!(err instanceof MalformedToolCallError)) throw err;
+          malformed ??= err;
         }
-        if (!sawDone && finish === undefined) throw new ModelServerError(undefined, 'the stream ended before the answer did');
-        for (const e of flush()) {
-          emitted = true;
-          yield e;
-        }
-        const final = usage ?? { promptTokens: 0, outputTokens: 0 };
-        settleUsage({ model: s.model, numCtx: info.numCtx, expectedPromptTokens: options.expectedPromptTokens, usage: final, calibrationFile: s.calibrationFile });
-        if (malformed) throw malformed;
-        const message: ChatMessage = { role: 'assistant', content: text, ...(calls.length ? { toolCalls: calls } : {}) };
-        yield { type: 'done', message, usage: final, doneReason: finish ?? 'stop' };
-        return;
-      } catch (err) {
-        const typed = emitted ? lostMidAnswer(this.classify(err, scope, 'chat'), s.baseUrl) : this.classify(err, scope, 'chat');
-        if (emitted || attempt >= s.retries || !isTransient(typed)) throw typed;
-      } finally {
-        scope.dispose();
       }
-      await sleep(backoffDelay(attempt, s.retryBaseDelayMs), options.signal);
+      pending.clear();
+    };
+    for await (const data of sseData(res.body)) {
+      if (data.trim() === '[DONE]') {
+        sawDone = true;
+        break;
+      }
+      let chunk: WireChunk;
+      try {
+        chunk = JSON.parse(data) as WireChunk;
+      } catch {
+        throw new ModelServerError(undefined, `unreadable event in the stream: ${data.slice(0, 200)}`);
+      }
+      if (chunk.error) throw new ModelServerError(undefined, errorText(JSON.stringify({ error: chunk.error }), 0));
+      if (chunk.usage) usage = usageOf(chunk.usage);
+      const choice = chunk.choices?.[0];
+      const delta = choice?.delta?.content;
+      if (delta) {
+        text += delta;
+        yield { type: 'text', delta };
+      }
+      for (const t of choice?.delta?.tool_calls ?? []) {
+        // Without an index, a delta naming a call starts one; a bare fragment continues the last.
+        const index = t.index ?? (t.id || t.function?.name || pending.size === 0 ? pending.size : pending.size - 1);
+        const p = pending.get(index) ?? { name: '', args: '' };
+        if (t.id) p.id = t.id;
+        if (t.function?.name) p.name += t.function.name;
+        if (t.function?.arguments) p.args += t.function.arguments;
+        pending.set(index, p);
+      }
+      if (choice?.finish_reason) {
+        finish = choice.finish_reason;
+        yield* flush();
+      }
     }
+    if (!sawDone && finish === undefined) throw new ModelServerError(undefined, 'the stream ended before the answer did');
+    yield* flush();
+    const final = usage ?? { promptTokens: 0, outputTokens: 0 };
+    settleUsage({ model: s.model, numCtx, expectedPromptTokens: options.expectedPromptTokens, usage: final, calibrationFile: s.calibrationFile });
+    if (malformed) throw malformed;
+    const message: ChatMessage = { role: 'assistant', content: text, ...(calls.length ? { toolCalls: calls } : {}) };
+    yield { type: 'done', message, usage: final, doneReason: finish ?? 'stop' };
   }
 
   /** Plain text completion through `/completions`. */

@@ -158,3 +158,35 @@ export async function withRetries<T>(policy: RetryPolicy, attempt: (n: number) =
     }
   }
 }
+
+/** How a streamed answer is retried, and how its failures become typed errors. */
+export interface StreamPolicy extends RetryPolicy {
+  timeoutMs: number;
+  /** The server's address, named when the connection drops mid-answer. */
+  host: string;
+  classify(err: unknown, scope: RequestScope): unknown;
+}
+
+/**
+ * A streamed answer with retries: an attempt that fails before its first event may be retried with
+ * backoff; once the caller has seen part of the answer, a failure ends it (never replayed twice).
+ */
+export async function* streamWithRetries<T>(policy: StreamPolicy, attempt: (scope: RequestScope) => AsyncGenerator<T>): AsyncGenerator<T> {
+  for (let n = 0; ; n++) {
+    const scope = new RequestScope(policy.signal, policy.timeoutMs);
+    let emitted = false;
+    try {
+      for await (const event of attempt(scope)) {
+        emitted = true;
+        yield event;
+      }
+      return;
+    } catch (err) {
+      const typed = emitted ? lostMidAnswer(policy.classify(err, scope), policy.host) : policy.classify(err, scope);
+      if (emitted || n >= policy.retries || !isTransient(typed)) throw typed;
+    } finally {
+      scope.dispose();
+    }
+    await sleep(backoffDelay(n, policy.baseDelayMs), policy.signal);
+  }
+}
