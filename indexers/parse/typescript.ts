@@ -187,6 +187,7 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
         if (!inner) return;
         if (inner.type === 'internal_module' || inner.type === 'module') return statement(inner, outer === node ? node : outer, scope, exported);
         if (inner.type === 'assignment_expression' && !scope.parent) assignment(inner, node, scope);
+        else if (!scope.parent && !scope.inFunction) wrapper(inner, scope);
         return;
       }
       case 'lexical_declaration':
@@ -349,7 +350,9 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
    */
   const assignment = (assign: Node, stmt: Node, scope: Scope): void => {
     const left = assign.childForFieldName('left');
-    const right = assign.childForFieldName('right');
+    let right = assign.childForFieldName('right');
+    // `a.f = a.g = function …`: the value belongs to the first name; the others are aliases.
+    while (right?.type === 'assignment_expression') right = right.childForFieldName('right');
     if (!left || !right || (left.type !== 'member_expression' && left.type !== 'subscript_expression')) return;
     const target = memberPath(left);
     if (target === null) return;
@@ -394,6 +397,36 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
     } else if (right.type === 'object' && hasFunctionMembers(right)) {
       const sym = add('variable', name, right, stmt, scope, { exported: false, qualifiedName, sigEnd: right.startIndex });
       objectMembers(right, sym, false);
+    } else if (right.type === 'call_expression') {
+      // A class made by a factory from a method table: `X.Tooltip = Element.extend({ draw() {…} })`.
+      const table = right.childForFieldName('arguments')?.lastNamedChild;
+      if (table?.type !== 'object' || !hasFunctionMembers(table)) return;
+      const sym = add('variable', name, right, stmt, scope, { exported: false, qualifiedName, sigEnd: table.startIndex });
+      objectMembers(table, sym, false);
+    }
+  };
+
+  /**
+   * Top-level code wrapped in a function that runs once — an IIFE (`(function (root) { … })(this)`,
+   * `!function () { … }()`), a UMD or AMD factory (`define([…], function () { … })`) — is read as top-level
+   * code, since libraries written that way define everything inside.
+   */
+  const wrapper = (expr: Node, scope: Scope): void => {
+    const call = unwrap(expr);
+    if (call?.type !== 'call_expression') return;
+    let callee = unwrap(call.childForFieldName('function'));
+    if (callee?.type === 'member_expression' && /^(call|apply)$/.test(callee.childForFieldName('property')?.text ?? '')) {
+      callee = unwrap(callee.childForFieldName('object'));
+    }
+    if (!callee) return;
+    const iife = FUNCTION_VALUES.has(callee.type);
+    // Callbacks of other calls (`describe('…', () => …)`, `$(fn)`) run later or many times: not module code.
+    if (!iife && !(callee.type === 'identifier' && callee.text === 'define')) return;
+    const bodies = iife ? [callee] : [];
+    for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) if (FUNCTION_VALUES.has(arg.type)) bodies.push(arg);
+    for (const fn of bodies) {
+      const body = fn.childForFieldName('body');
+      if (body?.type === 'statement_block') walkStatements(body, scope);
     }
   };
 
@@ -410,4 +443,12 @@ export function extractTypeScript(root: Node, text: string, language: 'typescrip
   if (text.includes('require(') || text.includes('import(')) dynamicImports(root, language, imports);
   imports.sort((a, b) => a.line - b.line);
   return { symbols, imports, moduleDoc: leadingComment(root) };
+}
+
+/** An expression without the parentheses and `!`/`void` prefixes that wrap an immediately called function. */
+function unwrap(node: Node | null): Node | null {
+  while (node && (node.type === 'parenthesized_expression' || (node.type === 'unary_expression' && /^[!~+-]|^void/.test(node.text)))) {
+    node = node.type === 'parenthesized_expression' ? node.namedChild(0) : node.childForFieldName('argument');
+  }
+  return node;
 }
