@@ -26,7 +26,7 @@ import type { ChunkRecord, EdgeRecord, FileRecord, ParsedImport } from '../types
  * Bumped whenever a table's columns or the meaning of a column change. An index with another version is
  * rebuilt from scratch, never read.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const TABLES = { files: 'files', chunks: 'chunks', edges: 'edges', meta: 'meta' } as const;
 
