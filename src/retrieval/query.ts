@@ -26,8 +26,14 @@ export interface QueryAnalysis {
   frames: TraceFrame[];
   /** Quoted strings and error messages worth finding verbatim in the code. */
   quotes: string[];
+  /**
+   * Identifiers seen only inside fenced code blocks: a reproduction's calls name the API it uses, many
+   * names at once, each less deliberate than a name written in the prose.
+   */
+  fencedOnly: Set<string>;
 }
 
+const FENCE = /```[\s\S]*?(```|$)/g;
 const CODE_SPAN = /```[\s\S]*?```|`[^`\n]+`/g;
 const PY_FRAME = /File "([^"]+)", line (\d+)(?:, in ([A-Za-z_<>][\w<>]*))?/g;
 const JS_FRAME = /at (?:(?:new |async )?([\w$.<>]+) )?\(?((?:[a-z-]+:\/+)?(?:[A-Za-z]:)?[^\s():]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?/g;
@@ -77,20 +83,10 @@ export function analyzeQuery(text: string): QueryAnalysis {
   }
 
   const clean = cleanForTokens(text);
-  // Everything inside code spans is code; outside, only words that look like code count.
-  for (const m of clean.matchAll(CODE_SPAN)) {
-    for (const id of identifiersIn(m[0].replace(/^`+|`+$/g, ''))) if (id.length > 1 && !PROSE.has(id.toLowerCase())) identifiers.push(id);
-  }
-  for (const id of identifiersIn(clean)) if (looksLikeCode(id)) identifiers.push(id);
-  for (const m of clean.matchAll(CALLED)) if (m[1]!.length > 2 && !PROSE.has(m[1]!.toLowerCase())) identifiers.push(m[1]!);
-  for (const m of clean.matchAll(DOTTED)) {
-    const parts = m[0].split('.');
-    // File names (`setup.py`) and version numbers are not dotted code names.
-    if (/^(py|js|ts|jsx|tsx|mjs|cjs|json|md|css|html|txt|cfg|toml|yml|yaml|com|org|io)$/i.test(parts.at(-1)!)) continue;
-    dotted.push(parts);
-    for (const p of parts) if (p.length > 1 && !PROSE.has(p.toLowerCase())) identifiers.push(p);
-  }
+  identifiers.push(...codeNames(clean, dotted));
   for (const f of frames) if (f.func) identifiers.push(f.func);
+  const inProse = new Set(codeNames(clean.replace(FENCE, ' '), []));
+  for (const f of frames) if (f.func) inProse.add(f.func);
 
   for (const m of text.matchAll(PATHLIKE)) {
     const p = normalisePath(m[1]!);
@@ -112,7 +108,27 @@ export function analyzeQuery(text: string): QueryAnalysis {
     paths: uniq(paths),
     frames,
     quotes: uniq(quotes),
+    fencedOnly: new Set(identifiers.filter((id) => !inProse.has(id))),
   };
+}
+
+/** Names in `text` that look like code (collecting dotted names into `dotted`), in order of discovery. */
+function codeNames(text: string, dotted: string[][]): string[] {
+  const out: string[] = [];
+  // Everything inside code spans is code; outside, only words that look like code count.
+  for (const m of text.matchAll(CODE_SPAN)) {
+    for (const id of identifiersIn(m[0].replace(/^`+|`+$/g, ''))) if (id.length > 1 && !PROSE.has(id.toLowerCase())) out.push(id);
+  }
+  for (const id of identifiersIn(text)) if (looksLikeCode(id)) out.push(id);
+  for (const m of text.matchAll(CALLED)) if (m[1]!.length > 2 && !PROSE.has(m[1]!.toLowerCase())) out.push(m[1]!);
+  for (const m of text.matchAll(DOTTED)) {
+    const parts = m[0].split('.');
+    // File names (`setup.py`) and version numbers are not dotted code names.
+    if (/^(py|js|ts|jsx|tsx|mjs|cjs|json|md|css|html|txt|cfg|toml|yml|yaml|com|org|io)$/i.test(parts.at(-1)!)) continue;
+    dotted.push(parts);
+    for (const p of parts) if (p.length > 1 && !PROSE.has(p.toLowerCase())) out.push(p);
+  }
+  return out;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface RankedList {
 }
 
 const LIST_DEPTH = 200;
+// Weight of a name seen only in a fenced code block against one written in the prose.
+const FENCED_SHARE = 0.5;
 
 function sorted(m: Map<number, number>, depth = LIST_DEPTH): RankedItem[] {
   return [...m]
@@ -119,9 +121,10 @@ export function nameChunks(c: Corpus, q: QueryAnalysis): RankedList {
     const rarity = 1 / (1 + Math.log2(nFiles));
     const specificity = Math.min(1, key.length / 8) * (/[A-Z_]/.test(ident.slice(1)) ? 1.2 : 1);
     const quals = qualifiers.get(key);
+    const deliberate = q.fencedOnly.has(ident) ? FENCED_SHARE : 1;
     for (const i of defs) {
       const ch = c.chunks[i]!;
-      let s = rarity * specificity * (ch.name === ident ? 1 : 0.7);
+      let s = deliberate * rarity * specificity * (ch.name === ident ? 1 : 0.7);
       if (quals) {
         const scope = ch.qualifiedName.toLowerCase().split('.');
         const parent = scope.at(-2);
@@ -146,7 +149,7 @@ export function mentionFiles(c: Corpus, q: QueryAnalysis): RankedList {
     if (key.length < 4) continue;
     const df = c.fileText.docFreq(key);
     if (df === 0 || df > Math.max(3, n * 0.05)) continue;
-    const idf = Math.log(1 + n / df);
+    const idf = Math.log(1 + n / df) * (q.fencedOnly.has(ident) ? FENCED_SHARE : 1);
     for (const f of c.fileText.postings(key)) add(scores, f, idf);
   }
   return { signal: 'name', level: 'file', items: sorted(scores) };
