@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { RagentConfig } from '../src/config/schema.js';
 import { createEmbedder, embedderName } from './embed/index.js';
 import { resolveImports } from './imports.js';
-import { fileFingerprint, listRepositoryFiles, quickStat, readRepositoryFile, type ScanOptions } from './scan.js';
+import { fileFingerprint, listedStat, listRepositoryFiles, quickStat, readRepositoryFile, type ScanOptions } from './scan.js';
 import { IndexWriter, type FileUpdate, type StoredFile } from './store/index.js';
 import { importsFromColumn } from './store/schema.js';
 import { readStoredState } from './store/status.js';
@@ -30,6 +30,9 @@ const MAX_DELTA_FILES = 2000;
 
 /** Files per write: bounds memory and the size of each LanceDB commit. */
 const BATCH_FILES = 256;
+
+/** Batches analysed ahead of the one being written. */
+const AHEAD_BATCHES = 4;
 
 /**
  * Below this many bytes of source to analyse, starting worker threads (each loads the parsers, about half a
@@ -149,6 +152,14 @@ export async function indexRepository(
       if (old && isUnchangedByStat(root, old)) {
         current.set(path, old);
         unchanged.push(path);
+      } else if (!old) {
+        // A file without a row is analysed whatever it holds; reading it here too would read it twice. Its
+        // placeholder row is replaced by the analysed one.
+        const st = listedStat(root, path);
+        if (st) {
+          current.set(path, { path, hash: '', language: '', size: st.size, skipReason: '', lossyUtf8: false });
+          work.push(path);
+        }
       } else {
         const read = readRepositoryFile(root, path, scan);
         if (read) {
@@ -197,12 +208,18 @@ export async function indexRepository(
       p.catch(() => {});
       return p;
     };
-    // Analysis of the next batch overlaps with embedding and writing this one.
-    let next = batches.length ? analyseBatch(batches[0]!) : null;
-    for (let b = 0; next; b++) {
+    // Analysis runs up to AHEAD_BATCHES ahead of the batch being written, so the workers do not wait for
+    // the store between batches; the window bounds the results held in memory.
+    const ahead: ReturnType<typeof analyseBatch>[] = [];
+    let submitted = 0;
+    const fill = (): void => {
+      while (submitted < batches.length && ahead.length < AHEAD_BATCHES) ahead.push(analyseBatch(batches[submitted++]!));
+    };
+    fill();
+    while (ahead.length) {
       opts.signal?.throwIfAborted();
-      const { paths, results } = await next;
-      next = b + 1 < batches.length ? analyseBatch(batches[b + 1]!) : null;
+      const { paths, results } = await ahead.shift()!;
+      fill();
       const present: FileResult[] = [];
       results.forEach((r, i) => {
         if (r) present.push(r);

@@ -41,6 +41,20 @@ export function quickStat(root: string, path: string): { size: number; mtimeMs: 
   return st && st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
 }
 
+/**
+ * Size and modification time of a listed path without reading it, or null exactly when `readRepositoryFile`
+ * would return null (gone, or not a file: a submodule). Links are kept: reading decides what they are.
+ */
+export function listedStat(root: string, path: string): { size: number; mtimeMs: number } | null {
+  let st;
+  try {
+    st = lstatSync(join(root, path));
+  } catch {
+    return null;
+  }
+  return st.isFile() || st.isSymbolicLink() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
+}
+
 /** Folders that hold dependencies, build output or caches rather than the project's own code. */
 const VENDORED_DIRS = new Set([
   '.git', '.hg', '.svn', '.ragent',

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import { Table as ArrowTable } from 'apache-arrow';
 import { IndexError } from '../../src/errors.js';
 import type { EdgeRecord, IndexMeta } from '../types.js';
 import {
@@ -45,6 +46,18 @@ export interface OptimizePolicy {
   vectorIndexRows: number;
 }
 const DEFAULT_POLICY: OptimizePolicy = { alwaysRows: 20_000, rewriteFraction: 0.05, maxVersions: 48, vectorIndexRows: VECTOR_INDEX_MIN_ROWS };
+
+/** Rows held for fresh tables, as Arrow tables per write. */
+interface Held {
+  chunks: ArrowTable[];
+  edges: ArrowTable[];
+  files: ArrowTable[];
+  bytes: number;
+}
+const emptyHeld = (): Held => ({ chunks: [], edges: [], files: [], bytes: 0 });
+
+/** Held rows are added once they pass this size, bounding memory on very large repositories. */
+const MAX_HELD_BYTES = 512 * 1024 * 1024;
 
 /** Paths per delete statement; keeps SQL filters a reasonable size. */
 const DELETE_BATCH = 500;
@@ -134,6 +147,8 @@ export class IndexWriter {
   private closed = false;
   /** Rows added or deleted per table in this run, to decide whether compacting is worth its cost. */
   private readonly written = { chunks: 0, edges: 0, files: 0 };
+  /** Rows for fresh tables not added yet (see `write`). */
+  private held = emptyHeld();
 
   private constructor(
     readonly root: string,
@@ -228,7 +243,12 @@ export class IndexWriter {
     return { chunks, edges, symbols: rows.reduce((n, r) => n + Number(r.symbols), 0) };
   }
 
-  /** Replace the rows of these files: chunks and edges first, the files-table rows last. */
+  /**
+   * Replace the rows of these files: chunks and edges first, the files-table rows last. Into tables created
+   * by this run, rows are held (as Arrow, compact) and added in one commit per table when the run finishes:
+   * one fragment each, so there is nothing to compact afterwards (compacting sympy's eight batch fragments
+   * cost more than a second). A run killed before then leaves the empty tables, and the next run redoes all.
+   */
   async write(updates: readonly FileUpdate[]): Promise<void> {
     if (!updates.length) return;
     const paths = updates.map((u) => u.file.path);
@@ -242,20 +262,44 @@ export class IndexWriter {
         );
       }
     }
-    if (!this.fresh) this.written.chunks += await this.deleteIn(this.chunks, 'path', paths);
+    if (this.fresh) {
+      const held = this.held;
+      if (chunks.length) held.chunks.push(toArrow(chunksSchema(this.embedder.dimensions), chunks));
+      if (edges.length) held.edges.push(toArrow(edgesSchema, edges));
+      held.files.push(toArrow(filesSchema, updates.map((u) => u.file)));
+      held.bytes += [held.chunks, held.edges, held.files].reduce((n, list) => n + (list.at(-1)?.data[0]?.byteLength ?? 0), 0);
+      this.written.chunks += chunks.length;
+      this.written.edges += edges.length;
+      this.written.files += updates.length;
+      if (held.bytes > MAX_HELD_BYTES) await this.flush();
+      return;
+    }
+    this.written.chunks += await this.deleteIn(this.chunks, 'path', paths);
     if (chunks.length) await this.chunks.add(toArrow(chunksSchema(this.embedder.dimensions), chunks));
-    if (!this.fresh) this.written.edges += await this.deleteIn(this.edges, 'fromPath', paths);
+    this.written.edges += await this.deleteIn(this.edges, 'fromPath', paths);
     if (edges.length) await this.edges.add(toArrow(edgesSchema, edges));
-    if (!this.fresh) this.written.files += await this.deleteIn(this.files, 'path', paths);
+    this.written.files += await this.deleteIn(this.files, 'path', paths);
     await this.files.add(toArrow(filesSchema, updates.map((u) => u.file)));
     this.written.chunks += chunks.length;
     this.written.edges += edges.length;
     this.written.files += updates.length;
   }
 
+  /** Add the rows held for fresh tables: chunks and edges (in parallel), then the files-table rows. */
+  private async flush(): Promise<void> {
+    const { chunks, edges, files } = this.held;
+    this.held = emptyHeld();
+    const add = async (table: lancedb.Table, parts: ArrowTable[]): Promise<void> => {
+      if (parts.length) await table.add(new ArrowTable(parts.flatMap((p) => p.batches)));
+    };
+    await Promise.all([add(this.chunks, chunks), add(this.edges, edges)]);
+    await add(this.files, files);
+  }
+
   /** Store new modification times for files whose content did not change (only their files-table rows). */
   async retime(files: readonly StoredFile[]): Promise<void> {
     if (!files.length) return;
+    await this.flush();
     // A run killed between these two leaves the rows missing: the next run then redoes those files whole.
     this.written.files += await this.deleteIn(this.files, 'path', files.map((f) => f.path));
     await this.files.add(toArrow(filesSchema, files));
@@ -264,6 +308,7 @@ export class IndexWriter {
   /** Remove files that no longer exist: their chunks and edges first, then their rows. */
   async remove(paths: readonly string[]): Promise<void> {
     if (!paths.length) return;
+    await this.flush();
     this.written.chunks += await this.deleteIn(this.chunks, 'path', paths);
     this.written.edges += await this.deleteIn(this.edges, 'fromPath', paths);
     this.written.files += await this.deleteIn(this.files, 'path', paths);
@@ -290,6 +335,7 @@ export class IndexWriter {
    * that needs it, so the directory does not grow across runs. Then record the run as complete.
    */
   async finish(): Promise<void> {
+    await this.flush();
     const indices = new Set((await this.chunks.listIndices()).map((i) => i.name));
     const rows = await this.chunks.countRows();
     if (rows > 0 && !indices.has('tokens_idx')) {

@@ -118,7 +118,9 @@ describe('index store', () => {
 
   it('answers full-text queries over rows written before the full-text index exists', async () => {
     const root = tempRoot();
+    await build(root, []);
     const w = await IndexWriter.open(root, { embedder: EMBEDDER });
+    expect(w.fresh).toBe(false);
     await w.write([update('a.ts', [chunk('a.ts', 'parseManifest', 'x')])]);
     // No finish(): as if the run had been killed here.
     const index = await openIndex(root);
