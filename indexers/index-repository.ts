@@ -245,10 +245,10 @@ export async function indexRepository(
     await writer.retime(retimed.filter((r) => current.has(r.path) && !redone.has(r.path)));
 
     onProgress({ phase: 'optimize', done: 0, total: 1 });
-    await writer.finish();
-    const totals = await writer.totals();
     for (const p of [...work, ...removed, ...vanished]) delta.paths.add(p);
-    await refreshRetrieval(root, writer.previous, keepDelta ? delta : null);
+    // The snapshot is refreshed (JavaScript, this thread) while the store builds its indexes (native threads).
+    await writer.finish(() => refreshRetrieval(root, writer.previous, keepDelta ? delta : null));
+    const totals = await writer.totals();
     onProgress({ phase: 'done', done: 1, total: 1 });
 
     const skipped: Partial<Record<SkipReason, number>> = { ...listing.skipped };

@@ -330,12 +330,29 @@ export class IndexWriter {
   }
 
   /**
-   * Bring indexes up to date and reclaim space: build the full-text index (and the vector index once the
-   * table is large), then optimize (fold new rows into indexes, compact, delete old versions) every table
-   * that needs it, so the directory does not grow across runs. Then record the run as complete.
+   * Record the run as complete, bring the search indexes up to date, and reclaim space: build the full-text
+   * index (and the vector index once the table is large), then optimize (fold new rows into indexes,
+   * compact, delete old versions) every table that needs it, so the directory does not grow across runs.
+   * `alongside` (a reader of the finished index) runs while the search indexes are built, before anything
+   * is compacted or deleted under it.
    */
-  async finish(): Promise<void> {
+  async finish(alongside?: () => Promise<void>): Promise<void> {
     await this.flush();
+    // Complete before the search indexes exist: rows an index does not cover are searched exhaustively, so a
+    // run killed while building them leaves an index that answers, and the next run builds them.
+    await this.writeMeta(new Date().toISOString());
+    await Promise.all([this.buildSearchIndexes(), alongside?.()]);
+    for (const [table, written] of [
+      [this.chunks, this.written.chunks],
+      [this.edges, this.written.edges],
+      [this.files, this.written.files],
+      [this.meta, 1],
+    ] as const) {
+      await tidy(table, written, this.policy);
+    }
+  }
+
+  private async buildSearchIndexes(): Promise<void> {
     const indices = new Set((await this.chunks.listIndices()).map((i) => i.name));
     const rows = await this.chunks.countRows();
     if (rows > 0 && !indices.has('tokens_idx')) {
@@ -345,15 +362,6 @@ export class IndexWriter {
       await this.chunks.createIndex('vector', {
         config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }),
       });
-    }
-    await this.writeMeta(new Date().toISOString());
-    for (const [table, written] of [
-      [this.chunks, this.written.chunks],
-      [this.edges, this.written.edges],
-      [this.files, this.written.files],
-      [this.meta, 1],
-    ] as const) {
-      await tidy(table, written, this.policy);
     }
   }
 

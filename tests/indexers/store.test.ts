@@ -129,6 +129,27 @@ describe('index store', () => {
     await w.close();
   });
 
+  it('records the run complete before building the search indexes, and runs a reader alongside them', async () => {
+    const root = tempRoot();
+    const w = await IndexWriter.open(root, { embedder: EMBEDDER });
+    await w.write([update('a.ts', [chunk('a.ts', 'parseManifest', 'x')])]);
+    let seen: { updatedAt: string; names: string[] } | null = null;
+    await w.finish(async () => {
+      const index = await openIndex(root);
+      try {
+        seen = { updatedAt: index.meta.updatedAt, names: (await index.fullTextSearch('manifest', 3)).map((h) => h.chunk.name) };
+      } finally {
+        await index.close();
+      }
+    });
+    await w.close();
+    expect(seen!.updatedAt).not.toBe('');
+    expect(seen!.names).toEqual(['parseManifest']);
+    const db = await lancedb.connect(indexDir(root));
+    expect((await (await db.openTable('chunks')).listIndices()).map((i) => i.name)).toContain('tokens_idx');
+    db.close();
+  });
+
   it('refuses to open a missing index, with the hint to build it', async () => {
     const err = await openIndex(tempRoot()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IndexError);
