@@ -117,6 +117,8 @@ async function toUpdates(results: FileResult[], embedder: Embedder, signal?: Abo
  * Retrieval is a later stage, loaded only here. A failure costs the next query time, never the run.
  */
 async function refreshRetrieval(root: string, before: IndexMeta | null, delta: IndexDelta | null): Promise<void> {
+  // The index benchmark sets this to time the index stage on its own.
+  if (process.env.RAGENT_INDEX_SNAPSHOT === '0') return;
   try {
     const { refreshSnapshot } = await import('../src/retrieval/snapshot-update.js');
     await refreshSnapshot(root, before, delta);
