@@ -241,6 +241,9 @@ export async function indexRepository(
       written += paths.length;
       onProgress({ phase: 'write', done: written, total: work.length });
     }
+    // The workers' memory (parse trees wait for their finalizers) goes before the snapshot needs its own.
+    await pool.close();
+    pool = null;
     for (const p of vanished) current.delete(p);
     await writer.remove(removed.concat(vanished));
     const redone = new Set(work);
