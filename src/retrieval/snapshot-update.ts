@@ -1,15 +1,18 @@
 /**
  * Keeping the retrieval snapshot current from the index run itself, so the first query after `ragent index`
- * is as fast as the next. After a few files change, the previous snapshot is updated in place: their chunks
- * and full-text postings are replaced and the graph rebuilt from the stored edges, without reading the whole
- * store again. Otherwise (first run, many changes, no usable previous snapshot) the corpus is rebuilt from
- * the store and written, as the first query would have done.
+ * is as fast as the next. After a few files change, the previous snapshot is updated: the changed files'
+ * chunks, edges and full-text postings are spliced in (the rest copied as it is), and the lookups and the
+ * graph derived again from the columns, without reading the store. Otherwise (first run, many changes, no
+ * usable previous snapshot) the snapshot is rebuilt from the store.
  */
 import { openIndex } from '../../indexers/store/index.js';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
-import { compareChunks, graphOf, loadCorpus, pathTokens, TEMPLATE } from './corpus.js';
-import { carrySnapshot, readSnapshot, readSnapshotEdges, writeSnapshot, writeSnapshotEdges } from './snapshot.js';
+import { joinStrings, type StringColumn, type StringPiece } from './columns.js';
+import { chunkTokens, compareChunks, pathTokens, rebuildSnapshot, TEMPLATE } from './corpus.js';
+import { buildCodeGraph } from './graph.js';
+import { carrySnapshot, readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
+import { bundlesOf, codeOf, definitionsOf, dictIndex, fileStarts, pathIdOf, type ChunkTable, type EdgeTable } from './tables.js';
 
 /** What an index run changed: every path whose rows were replaced or removed, and the rows now stored for them. */
 export interface IndexDelta {
@@ -22,7 +25,6 @@ export interface IndexDelta {
 /** How the snapshot was brought up to date. */
 export type SnapshotRefresh = 'carried' | 'updated' | 'rebuilt';
 
-
 /**
  * Bring the snapshot up to the index's current state: update the snapshot of `before` with `delta` when
  * there is one for exactly that state, else rebuild it from the store.
@@ -32,7 +34,7 @@ export async function refreshSnapshot(root: string, before: IndexMeta | null, de
   try {
     if (before && delta && !delta.paths.size && carrySnapshot(root, before, reader.meta)) return 'carried';
     if (before && delta && updateSnapshot(root, before, reader.meta, delta)) return 'updated';
-    await loadCorpus(reader);
+    await rebuildSnapshot(reader);
     return 'rebuilt';
   } finally {
     await reader.close();
@@ -45,58 +47,193 @@ export function updateSnapshot(root: string, before: IndexMeta, after: IndexMeta
   // Templates feed the corpus's template tokens, which postings alone cannot recompute.
   if ([...delta.paths].some((p) => TEMPLATE.test(p))) return false;
   const old = readSnapshot(root, before);
-  const oldEdges = old && readSnapshotEdges(root, before);
-  if (!old || !oldEdges) return false;
-
-  // Chunks: the old ones outside the changed paths, then the new ones, in corpus order.
-  type Entry = { chunk: ChunkRecord; old: number; tokens: string[] | null };
-  const added: Entry[] = delta.chunks
-    .map((c) => ({ chunk: { ...c, fileHash: '', doc: '', text: '', tokens: '' }, old: -1, tokens: c.tokens ? c.tokens.split(/\s+/).filter(Boolean) : [] }))
-    .sort((a, b) => compareChunks(a.chunk, b.chunk));
-  // The kept chunks are in corpus order already: merge the few new ones in.
-  const entries: Entry[] = [];
-  let j = 0;
-  old.chunks.forEach((chunk, i) => {
-    if (delta.paths.has(chunk.path)) return;
-    while (j < added.length && compareChunks(added[j]!.chunk, chunk) < 0) entries.push(added[j++]!);
-    entries.push({ chunk, old: i, tokens: null });
-  });
-  while (j < added.length) entries.push(added[j++]!);
-  const chunks = entries.map((e) => e.chunk);
-
-  const chunkMap = new Int32Array(old.chunks.length).fill(-1);
-  const addedChunks: AddedDoc[] = [];
-  entries.forEach((e, i) => {
-    if (e.old >= 0) chunkMap[e.old] = i;
-    else addedChunks.push({ doc: i, tokens: e.tokens! });
-  });
-
-  // Files are documents too, numbered by first appearance in chunk order.
-  const oldFiles = new Map<string, number>();
-  for (const c of old.chunks) if (!oldFiles.has(c.path)) oldFiles.set(c.path, oldFiles.size);
-  const fileMap = new Int32Array(oldFiles.size).fill(-1);
-  const addedFiles: AddedDoc[] = [];
-  let files = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const path = entries[i]!.chunk.path;
-    if (i > 0 && entries[i - 1]!.chunk.path === path) continue;
-    const was = oldFiles.get(path);
-    if (was !== undefined && !delta.paths.has(path)) fileMap[was] = files;
-    else {
-      const tokens = pathTokens(path);
-      for (let k = i; k < entries.length && entries[k]!.chunk.path === path; k++) tokens.push(...entries[k]!.tokens!);
-      addedFiles.push({ doc: files, tokens });
-    }
-    files++;
-  }
-
-  const chunkText = patchBm25(old.chunkText, chunkMap, addedChunks, chunks.length);
-  const fileText = patchBm25(old.fileText, fileMap, addedFiles, files);
-  const edges = oldEdges.filter((e) => !delta.paths.has(e.fromPath)).concat(delta.edges);
-  const graph = graphOf(chunks, edges);
-  writeSnapshotEdges(root, after, edges, { previous: before, paths: delta.paths });
-  writeSnapshot(root, after, { chunks, chunkText, fileText, graph, templateTokens: old.templateTokens });
+  if (!old) return false;
+  writeSnapshot(root, after, updatedData(old, delta));
   return true;
+}
+
+/** A file of the updated corpus: one kept from the old snapshot, or a changed one with its new chunks. */
+type FilePiece = { old: number } | { path: string; chunks: ChunkRecord[] };
+
+/** The snapshot data after `delta`, from the old data and the changed files alone. */
+export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData {
+  const ot = old.chunks;
+  const oldStarts = fileStarts(ot);
+  const changed = delta.paths;
+
+  // Files in corpus (path) order: the kept ones as they were, the changed ones that still have chunks merged in.
+  const byPath = new Map<string, ChunkRecord[]>();
+  for (const c of [...delta.chunks].filter((c) => changed.has(c.path)).sort(compareChunks)) {
+    const a = byPath.get(c.path);
+    if (a) a.push(c);
+    else byPath.set(c.path, [c]);
+  }
+  const fresh = [...byPath.keys()];
+  const pieces: FilePiece[] = [];
+  let j = 0;
+  ot.paths.forEach((path, f) => {
+    if (changed.has(path)) return;
+    for (; j < fresh.length && fresh[j]! < path; j++) pieces.push({ path: fresh[j]!, chunks: byPath.get(fresh[j]!)! });
+    pieces.push({ old: f });
+  });
+  for (; j < fresh.length; j++) pieces.push({ path: fresh[j]!, chunks: byPath.get(fresh[j]!)! });
+
+  const n = pieces.reduce((a, p) => a + ('old' in p ? oldStarts[p.old + 1]! - oldStarts[p.old]! : p.chunks.length), 0);
+  const kinds = [...ot.kinds];
+  const languages = [...ot.languages];
+  const kindIndex = dictIndex(kinds);
+  const languageIndex = dictIndex(languages);
+  const paths: string[] = [];
+  const file = new Uint32Array(n);
+  const startLine = new Uint32Array(n);
+  const endLine = new Uint32Array(n);
+  const kind = new Uint8Array(n);
+  const language = new Uint8Array(n);
+  const chunkMap = new Int32Array(ot.file.length).fill(-1);
+  const fileMap = new Int32Array(ot.paths.length).fill(-1);
+  const addedChunks: AddedDoc[] = [];
+  const addedFiles: AddedDoc[] = [];
+  const addedIds: number[] = [];
+  // Runs of kept chunks are copied whole: [from, to) of the old columns, placed at `at`.
+  const runs: Array<{ from: number; to: number; at: number } | { chunks: ChunkRecord[]; at: number }> = [];
+  let at = 0;
+  for (const p of pieces) {
+    const f = paths.length;
+    if ('old' in p) {
+      paths.push(ot.paths[p.old]!);
+      fileMap[p.old] = f;
+      const from = oldStarts[p.old]!;
+      const to = oldStarts[p.old + 1]!;
+      const last = runs[runs.length - 1];
+      if (last && 'from' in last && last.to === from) last.to = to;
+      else runs.push({ from, to, at });
+      for (let i = from; i < to; i++, at++) {
+        chunkMap[i] = at;
+        file[at] = f;
+      }
+      continue;
+    }
+    paths.push(p.path);
+    runs.push({ chunks: p.chunks, at });
+    const fileTokens = pathTokens(p.path);
+    for (const c of p.chunks) {
+      const tokens = chunkTokens(c);
+      for (const t of tokens) fileTokens.push(t);
+      addedChunks.push({ doc: at, tokens });
+      addedIds.push(at);
+      file[at] = f;
+      startLine[at] = c.startLine;
+      endLine[at] = c.endLine;
+      kind[at] = codeOf(kinds, kindIndex, c.kind);
+      language[at] = codeOf(languages, languageIndex, c.language);
+      at++;
+    }
+    addedFiles.push({ doc: f, tokens: fileTokens });
+  }
+  for (const r of runs) {
+    if (!('from' in r)) continue;
+    startLine.set(ot.startLine.subarray(r.from, r.to), r.at);
+    endLine.set(ot.endLine.subarray(r.from, r.to), r.at);
+    kind.set(ot.kind.subarray(r.from, r.to), r.at);
+    language.set(ot.language.subarray(r.from, r.to), r.at);
+  }
+  const strings = (column: StringColumn, field: 'id' | 'name' | 'qualifiedName' | 'signature' | 'parent'): StringColumn =>
+    joinStrings(runs.map((r): StringPiece => ('from' in r ? { column, from: r.from, to: r.to } : { values: r.chunks.map((c) => c[field]) })));
+  const table: ChunkTable = {
+    paths,
+    file,
+    startLine,
+    endLine,
+    kind,
+    language,
+    kinds,
+    languages,
+    id: strings(ot.id, 'id'),
+    name: strings(ot.name, 'name'),
+    qualifiedName: strings(ot.qualifiedName, 'qualifiedName'),
+    signature: strings(ot.signature, 'signature'),
+    parent: strings(ot.parent, 'parent'),
+  };
+  const defs = definitionsOf(table);
+  const edges = updatedEdges(old.edges, changed, delta.edges);
+  return {
+    chunks: table,
+    bundles: bundlesOf(table),
+    idOrder: updatedIdOrder(old.idOrder, chunkMap, addedIds, table),
+    defs,
+    chunkText: patchBm25(old.chunkText, chunkMap, addedChunks, n),
+    fileText: patchBm25(old.fileText, fileMap, addedFiles, paths.length),
+    graph: buildCodeGraph(table, edges, defs),
+    edges,
+    templateTokens: old.templateTokens,
+  };
+}
+
+/** The id order of the new table: the kept chunks' order renumbered, the added chunks put in by binary search. */
+function updatedIdOrder(old: Uint32Array, chunkMap: Int32Array, added: number[], t: ChunkTable): Uint32Array {
+  const kept: number[] = [];
+  for (const o of old) if (chunkMap[o]! >= 0) kept.push(chunkMap[o]!);
+  const less = (a: number, b: number): boolean => {
+    const x = t.id.get(a);
+    const y = t.id.get(b);
+    return x < y || (x === y && a < b);
+  };
+  const sorted = [...added].sort((a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0));
+  const out = new Uint32Array(kept.length + added.length);
+  let o = 0;
+  let k = 0;
+  for (const x of sorted) {
+    let lo = k;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (less(kept[mid]!, x)) lo = mid + 1;
+      else hi = mid;
+    }
+    while (k < lo) out[o++] = kept[k++]!;
+    out[o++] = x;
+  }
+  while (k < kept.length) out[o++] = kept[k++]!;
+  return out;
+}
+
+/** The old edges except those from changed paths, then the changed paths' new edges. */
+function updatedEdges(old: EdgeTable, changed: ReadonlySet<string>, added: readonly EdgeRecord[]): EdgeTable {
+  const paths = [...old.paths];
+  const pathIndex = dictIndex(paths);
+  const kinds = [...old.kinds];
+  const kindIndex = dictIndex(kinds);
+  const dropped = Uint8Array.from(old.paths, (p) => (changed.has(p) ? 1 : 0));
+  const runs: Array<{ from: number; to: number }> = [];
+  for (let e = 0; e < old.from.length; e++) {
+    if (dropped[old.from[e]!]) continue;
+    const last = runs[runs.length - 1];
+    if (last && last.to === e) last.to = e + 1;
+    else runs.push({ from: e, to: e + 1 });
+  }
+  const kept = runs.reduce((a, r) => a + r.to - r.from, 0);
+  const n = kept + added.length;
+  const from = new Uint32Array(n);
+  const to = new Uint32Array(n);
+  const kind = new Uint8Array(n);
+  const line = new Uint32Array(n);
+  let at = 0;
+  for (const r of runs) {
+    from.set(old.from.subarray(r.from, r.to), at);
+    to.set(old.to.subarray(r.from, r.to), at);
+    kind.set(old.kind.subarray(r.from, r.to), at);
+    line.set(old.line.subarray(r.from, r.to), at);
+    at += r.to - r.from;
+  }
+  for (const e of added) {
+    from[at] = pathIdOf(paths, pathIndex, e.fromPath);
+    to[at] = pathIdOf(paths, pathIndex, e.toPath);
+    kind[at] = codeOf(kinds, kindIndex, e.kind);
+    line[at++] = e.line;
+  }
+  const strings = (column: StringColumn, field: 'fromSymbol' | 'target'): StringColumn =>
+    joinStrings([...runs.map((r) => ({ column, from: r.from, to: r.to })), { values: added.map((e) => e[field]) }]);
+  return { paths, from, to, kind, kinds, line, fromSymbol: strings(old.fromSymbol, 'fromSymbol'), target: strings(old.target, 'target') };
 }
 
 interface AddedDoc {

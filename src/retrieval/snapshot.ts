@@ -1,49 +1,58 @@
 /**
  * A snapshot of the retrieval corpus on disk (`.ragent/retrieval/snapshot.bin`), so a fresh process
  * skips reading every chunk and edge from the store and rebuilding full-text indexes and the graph.
+ * Everything is stored as columns a query reads in place: strings are decoded when a query reads them.
  * It belongs to one index state: a different index update time, schema or embedder makes it stale,
- * and a stale or unreadable snapshot is ignored (and rewritten), never trusted.
+ * and a stale, damaged or unreadable snapshot is ignored (and rewritten), never trusted.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChunkKind, ChunkRecord, EdgeKind, EdgeRecord, IndexMeta, Language } from '../../indexers/types.js';
+import type { IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
+import { packLines, SortedTable, StringColumn, unpackLines } from './columns.js';
 import type { CodeGraph } from './graph.js';
+import type { ChunkTable, EdgeTable } from './tables.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
+/** What a snapshot holds: the corpus's columns and everything derived from them that a query reads. */
 export interface SnapshotData {
-  /** Chunks in corpus order, without the embedded text and tokens (retrieval does not need them). */
-  chunks: ChunkRecord[];
+  chunks: ChunkTable;
+  /** Per file: 1 when it is a built bundle of other files' definitions. */
+  bundles: Uint8Array;
+  /** Chunk indexes in ascending id order. */
+  idOrder: Uint32Array;
+  /** Lower-case definition name → defining chunks, with the number of files defining it. */
+  defs: SortedTable;
   chunkText: Bm25Parts;
   fileText: Bm25Parts;
   graph: CodeGraph;
+  /** The edges the graph was built from, so an update can rebuild it without reading the store. */
+  edges: EdgeTable;
   templateTokens: string[];
 }
 
-type ArrayKind = 'u32' | 'u16' | 'f32';
+type ArrayKind = 'u8' | 'u16' | 'u32' | 'f32';
+type NumArray = Uint8Array | Uint16Array | Uint32Array | Float32Array;
 type Section = { name: string; kind: ArrayKind; offset: number; length: number };
 
 interface Header {
   format: number;
   /** Identifies this file's content, for `snapshot.stamp` to vouch for it. */
-  uid?: string;
+  uid: string;
   index: { schemaVersion: number; updatedAt: string; embedder: string; dimensions: number };
+  /** Length of the whole file, so a file cut short is told from a whole one. */
+  bytes: number;
+  chunks: number;
   paths: string[];
-  /** Per chunk: index into `paths`, then the record's fields column by column. */
-  chunkPath: number[];
-  id: string[];
-  language: string[];
-  kind: string[];
-  name: string[];
-  qualifiedName: string[];
-  signature: string[];
-  parent: string[];
-  startLine: number[];
-  endLine: number[];
-  chunkTerms: string[];
-  fileTerms: string[];
+  kinds: string[];
+  languages: string[];
+  edgePaths: string[];
+  edgeKinds: string[];
+  defKeys: number;
+  chunkTerms: number;
+  fileTerms: number;
   bm25: { k1: number; b: number };
   templateTokens: string[];
   sections: Section[];
@@ -54,47 +63,20 @@ export function snapshotFile(root: string): string {
   return join(root, '.ragent', 'retrieval', 'snapshot.bin');
 }
 
+/** Where a snapshot carried over unchanged to a later index state records that state. */
+export function snapshotStampFile(root: string): string {
+  return join(root, '.ragent', 'retrieval', 'snapshot.stamp');
+}
+
+// Files of the previous snapshot format, removed when a snapshot is written.
+const FORMER_FILES = ['edges.json', 'edges-patch.json'];
+
 const stamp = (meta: IndexMeta): Header['index'] => ({
   schemaVersion: meta.schemaVersion,
   updatedAt: meta.updatedAt,
   embedder: meta.embedder.name,
   dimensions: meta.embedder.dimensions,
 });
-
-/** Where the edges the snapshot's graph was built from are kept: a base written at a rebuild... */
-export function snapshotEdgesFile(root: string): string {
-  return join(root, '.ragent', 'retrieval', 'edges.json');
-}
-
-/** ...and the changes since, for the snapshot's index state. */
-export function snapshotEdgesPatchFile(root: string): string {
-  return join(root, '.ragent', 'retrieval', 'edges-patch.json');
-}
-
-interface EdgesFile {
-  format: number;
-  id: string;
-  paths: string[];
-  fromPath: number[];
-  fromSymbol: string[];
-  kind: string[];
-  target: string[];
-  toPath: number[];
-  line: number[];
-}
-
-interface EdgesPatch {
-  format: number;
-  index: Header['index'];
-  /** The base file the patch applies to. */
-  base: string;
-  /** Paths whose edges in the base are replaced by `edges`. */
-  paths: string[];
-  edges: EdgeRecord[];
-}
-
-/** Edges changed since the base, as an update keeps them (a new base is written once this many pile up). */
-export const MAX_PATCH_EDGES = 50_000;
 
 function writeAtomically(file: string, data: string | Uint8Array[]): void {
   mkdirSync(join(file, '..'), { recursive: true });
@@ -109,97 +91,6 @@ function writeAtomically(file: string, data: string | Uint8Array[]): void {
     }
   }
   renameSync(tmp, file);
-}
-
-function readPatch(root: string): EdgesPatch | null {
-  try {
-    const p = JSON.parse(readFileSync(snapshotEdgesPatchFile(root), 'utf8')) as EdgesPatch;
-    return p.format === FORMAT ? p : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Record the edges the snapshot's graph is built from. Queries never read them (the graph is in the
- * snapshot); an index run does, to rebuild the graph after a few files change without reading the store.
- * `changed` (paths whose edges changed since the previous state, whose edges it also names) lets an
- * update write just those on top of the base instead of every edge again.
- */
-export function writeSnapshotEdges(
-  root: string,
-  meta: IndexMeta,
-  edges: readonly EdgeRecord[],
-  changed?: { previous: IndexMeta; paths: ReadonlySet<string> },
-): void {
-  const old = changed ? readPatch(root) : null;
-  if (changed && old && JSON.stringify(old.index) === JSON.stringify(stamp(changed.previous))) {
-    const paths = new Set([...old.paths, ...changed.paths]);
-    const patched = edges.length ? edges.filter((e) => paths.has(e.fromPath)) : [];
-    if (patched.length <= MAX_PATCH_EDGES) {
-      const patch: EdgesPatch = { format: FORMAT, index: stamp(meta), base: old.base, paths: [...paths], edges: patched };
-      writeAtomically(snapshotEdgesPatchFile(root), JSON.stringify(patch));
-      return;
-    }
-  }
-  const paths: string[] = [];
-  const ids = new Map<string, number>();
-  const id = (p: string): number => {
-    let i = ids.get(p);
-    if (i === undefined) {
-      i = paths.length;
-      ids.set(p, i);
-      paths.push(p);
-    }
-    return i;
-  };
-  const file: EdgesFile = {
-    format: FORMAT,
-    id: randomUUID(),
-    paths,
-    fromPath: edges.map((e) => id(e.fromPath)),
-    fromSymbol: edges.map((e) => e.fromSymbol),
-    kind: edges.map((e) => e.kind),
-    target: edges.map((e) => e.target),
-    toPath: edges.map((e) => id(e.toPath)),
-    line: edges.map((e) => e.line),
-  };
-  // Base first: until the patch naming it is written, the old patch no longer matches and is ignored.
-  writeAtomically(snapshotEdgesFile(root), JSON.stringify(file));
-  const patch: EdgesPatch = { format: FORMAT, index: stamp(meta), base: file.id, paths: [], edges: [] };
-  writeAtomically(snapshotEdgesPatchFile(root), JSON.stringify(patch));
-}
-
-/** The edges recorded for this index state, or null when missing, stale or unreadable. */
-export function readSnapshotEdges(root: string, meta: IndexMeta): EdgeRecord[] | null {
-  try {
-    const patch = readPatch(root);
-    if (!patch || JSON.stringify(patch.index) !== JSON.stringify(stamp(meta))) return null;
-    const f = JSON.parse(readFileSync(snapshotEdgesFile(root), 'utf8')) as EdgesFile;
-    if (f.format !== FORMAT || f.id !== patch.base) return null;
-    const replaced = new Set(patch.paths);
-    const out: EdgeRecord[] = [];
-    f.fromPath.forEach((from, i) => {
-      const fromPath = f.paths[from]!;
-      if (replaced.has(fromPath)) return;
-      out.push({
-        fromPath,
-        fromSymbol: f.fromSymbol[i]!,
-        kind: f.kind[i] as EdgeKind,
-        target: f.target[i]!,
-        toPath: f.paths[f.toPath[i]!]!,
-        line: f.line[i]!,
-      });
-    });
-    return out.concat(patch.edges);
-  } catch {
-    return null;
-  }
-}
-
-/** Where a snapshot carried over unchanged to a later index state records that state. */
-export function snapshotStampFile(root: string): string {
-  return join(root, '.ragent', 'retrieval', 'snapshot.stamp');
 }
 
 interface Stamp {
@@ -221,7 +112,7 @@ function sameState(header: Pick<Header, 'uid' | 'index'>, root: string, meta: In
 
 /**
  * Carry the snapshot of state `before` over to state `after` when an index run changed no rows: a small
- * stamp file instead of rewriting the snapshot and its edges. False when there is no snapshot of `before`.
+ * stamp file instead of rewriting the snapshot. False when there is no snapshot of `before`.
  */
 export function carrySnapshot(root: string, before: IndexMeta, after: IndexMeta): boolean {
   let header: Pick<Header, 'format' | 'uid' | 'index'>;
@@ -238,79 +129,138 @@ export function carrySnapshot(root: string, before: IndexMeta, after: IndexMeta)
     return false;
   }
   if (header.format !== FORMAT || !header.uid || !sameState(header, root, before)) return false;
-  const patch = readPatch(root);
-  if (!patch || JSON.stringify(patch.index) !== JSON.stringify(stamp(before))) return false;
-  writeAtomically(snapshotEdgesPatchFile(root), JSON.stringify({ ...patch, index: stamp(after) }));
   const s: Stamp = { id: header.uid, index: stamp(after) };
   writeAtomically(snapshotStampFile(root), JSON.stringify(s));
   return true;
 }
 
+const KINDS: Record<ArrayKind, { new (buffer: ArrayBufferLike, offset: number, length: number): NumArray; BYTES_PER_ELEMENT: number }> = {
+  u8: Uint8Array,
+  u16: Uint16Array,
+  u32: Uint32Array,
+  f32: Float32Array,
+};
+
+const kindOf = (a: NumArray): ArrayKind =>
+  a instanceof Uint8Array ? 'u8' : a instanceof Uint16Array ? 'u16' : a instanceof Uint32Array ? 'u32' : 'f32';
+
 /** Write the snapshot atomically (a reader sees the old file or the new one, never half of one). */
 export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData): void {
-  const arrays: Array<[string, ArrayKind, Uint32Array | Uint16Array | Float32Array]> = [
-    ['chunk.start', 'u32', data.chunkText.start],
-    ['chunk.postDoc', 'u32', data.chunkText.postDoc],
-    ['chunk.postTf', 'u16', data.chunkText.postTf],
-    ['chunk.docLen', 'f32', data.chunkText.docLen],
-    ['file.start', 'u32', data.fileText.start],
-    ['file.postDoc', 'u32', data.fileText.postDoc],
-    ['file.postTf', 'u16', data.fileText.postTf],
-    ['file.docLen', 'f32', data.fileText.docLen],
-    ['graph.offsets', 'u32', data.graph.offsets],
-    ['graph.targets', 'u32', data.graph.targets],
+  const t = data.chunks;
+  const e = data.edges;
+  const strings = (name: string, c: StringColumn): Array<[string, NumArray]> => [
+    [`${name}.offsets`, c.offsets],
+    [`${name}.bytes`, c.bytes],
   ];
-  const paths: string[] = [];
-  const pathIndex = new Map<string, number>();
-  const chunkPath = data.chunks.map((c) => {
-    let i = pathIndex.get(c.path);
-    if (i === undefined) {
-      i = paths.length;
-      pathIndex.set(c.path, i);
-      paths.push(c.path);
-    }
-    return i;
-  });
+  const bm25 = (name: string, p: Bm25Parts): Array<[string, NumArray]> => [
+    [`${name}.terms`, packLines(p.terms)],
+    [`${name}.start`, p.start],
+    [`${name}.postDoc`, p.postDoc],
+    [`${name}.postTf`, p.postTf],
+    [`${name}.docLen`, p.docLen],
+  ];
+  const defKeys = StringColumn.of(data.defs.keys);
+  const arrays: Array<[string, NumArray]> = [
+    ['chunk.file', t.file],
+    ['chunk.startLine', t.startLine],
+    ['chunk.endLine', t.endLine],
+    ['chunk.kind', t.kind],
+    ['chunk.language', t.language],
+    ...strings('chunk.id', t.id),
+    ...strings('chunk.name', t.name),
+    ...strings('chunk.qualifiedName', t.qualifiedName),
+    ...strings('chunk.signature', t.signature),
+    ...strings('chunk.parent', t.parent),
+    ['file.bundle', data.bundles],
+    ['chunk.idOrder', data.idOrder],
+    ...strings('def.keys', defKeys),
+    ['def.start', data.defs.start],
+    ['def.chunks', data.defs.values],
+    ['def.files', data.defs.counts],
+    ...bm25('chunkText', data.chunkText),
+    ...bm25('fileText', data.fileText),
+    ['graph.offsets', data.graph.offsets],
+    ['graph.targets', data.graph.targets],
+    ['edge.from', e.from],
+    ['edge.to', e.to],
+    ['edge.kind', e.kind],
+    ['edge.line', e.line],
+    ...strings('edge.fromSymbol', e.fromSymbol),
+    ...strings('edge.target', e.target),
+  ];
   const sections: Section[] = [];
   let offset = 0;
-  for (const [name, kind, a] of arrays) {
-    sections.push({ name, kind, offset, length: a.length });
+  for (const [name, a] of arrays) {
+    sections.push({ name, kind: kindOf(a), offset, length: a.length });
     offset += Math.ceil(a.byteLength / 8) * 8;
   }
-  const col = <K extends keyof ChunkRecord>(k: K): Array<ChunkRecord[K]> => data.chunks.map((c) => c[k]);
   const header: Header = {
     format: FORMAT,
     uid: randomUUID(),
     index: stamp(meta),
-    paths,
-    chunkPath,
-    id: col('id'),
-    language: col('language'),
-    kind: col('kind'),
-    name: col('name'),
-    qualifiedName: col('qualifiedName'),
-    signature: col('signature'),
-    parent: col('parent'),
-    startLine: col('startLine'),
-    endLine: col('endLine'),
-    chunkTerms: data.chunkText.terms,
-    fileTerms: data.fileText.terms,
+    bytes: 0,
+    chunks: t.file.length,
+    paths: t.paths,
+    kinds: t.kinds,
+    languages: t.languages,
+    edgePaths: e.paths,
+    edgeKinds: e.kinds,
+    defKeys: data.defs.keys.length,
+    chunkTerms: data.chunkText.terms.length,
+    fileTerms: data.fileText.terms.length,
     bm25: { k1: data.chunkText.k1, b: data.chunkText.b },
     templateTokens: data.templateTokens,
     sections,
   };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  // The total length is part of the header: fix the header's own length first (digits can only grow it).
+  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  for (;;) {
+    const total = 8 + Math.ceil(json.length / 8) * 8 + offset;
+    if (header.bytes === total) break;
+    header.bytes = total;
+    json = Buffer.from(JSON.stringify(header), 'utf8');
+  }
   // Layout: 8-byte header length, the JSON header padded to 8 bytes, then the arrays, each 8-aligned.
-  // Written piece by piece: assembling one buffer of the whole file first costs as much as writing it.
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(json.length), 0);
   const padding = (n: number): Buffer => Buffer.alloc((8 - (n % 8)) % 8);
   const pieces: Uint8Array[] = [length, json, padding(json.length)];
-  for (const [, , a] of arrays) pieces.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), padding(a.byteLength));
+  for (const [, a] of arrays) pieces.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), padding(a.byteLength));
   writeAtomically(snapshotFile(root), pieces);
+  rmSync(snapshotStampFile(root), { force: true });
+  for (const f of FORMER_FILES) rmSync(join(root, '.ragent', 'retrieval', f), { force: true });
 }
 
-/** The snapshot for this index state, or null when there is none, it is stale, or it cannot be read. */
+class Damaged extends Error {}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Damaged(what);
+}
+
+/** Every value below `bound` (one loop per array type, each kept monomorphic). */
+function within(a: NumArray, bound: number, what: string): void {
+  let max = 0;
+  if (a instanceof Uint32Array) max = maxOf32(a);
+  else for (let i = 0; i < a.length; i++) if (a[i]! > max) max = a[i]!;
+  if (a.length && !(max < bound)) throw new Damaged(`${what}: ${max} out of range`);
+}
+
+function maxOf32(a: Uint32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) if (a[i]! > max) max = a[i]!;
+  return max;
+}
+
+/** Offsets ascending from 0 up to at most `bytes`. */
+function ascending(a: Uint32Array, bytes: number, what: string): void {
+  check(a.length > 0 && a[0] === 0 && a[a.length - 1]! <= bytes, what);
+  for (let i = 1; i < a.length; i++) if (a[i]! < a[i - 1]!) throw new Damaged(`${what}: offsets go back`);
+}
+
+/**
+ * The snapshot for this index state, or null when there is none, it is stale, or it is damaged. Every
+ * index and offset is checked against the sizes it refers to, so a damaged file is never read out of range.
+ */
 export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null {
   let buf: Buffer;
   try {
@@ -320,53 +270,108 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
   }
   try {
     const jsonLength = Number(buf.readBigUInt64LE(0));
+    check(jsonLength > 0 && 8 + jsonLength <= buf.length, 'header');
     const header = JSON.parse(buf.subarray(8, 8 + jsonLength).toString('utf8')) as Header;
     if (header.format !== FORMAT || !sameState(header, root, meta)) return null;
+    check(header.bytes === buf.length, 'length');
     const bodyStart = 8 + Math.ceil(jsonLength / 8) * 8;
-    // Copy the body into its own aligned buffer so typed arrays can view it directly.
-    const body = new Uint8Array(buf.length - bodyStart);
-    body.set(buf.subarray(bodyStart));
-    const view = (name: string): Uint32Array | Uint16Array | Float32Array => {
-      const s = header.sections.find((x) => x.name === name);
-      if (!s) throw new Error(`missing section ${name}`);
-      const Ctor = s.kind === 'u32' ? Uint32Array : s.kind === 'u16' ? Uint16Array : Float32Array;
-      if (s.offset + s.length * Ctor.BYTES_PER_ELEMENT > body.byteLength) throw new Error(`section ${name} is cut short`);
-      return new Ctor(body.buffer, s.offset, s.length);
+    // Views need aligned memory: a large file's buffer is its own allocation; a small one may share a pool.
+    const body = buf.byteOffset % 8 === 0 ? buf : new Uint8Array(buf);
+    const sections = new Map(header.sections.map((s) => [s.name, s]));
+    const view = <A extends NumArray>(name: string, kind: ArrayKind, length?: number): A => {
+      const s = sections.get(name);
+      check(!!s && s.kind === kind, `section ${name}`);
+      const Ctor = KINDS[kind];
+      const start = bodyStart + s!.offset;
+      check(start % 8 === 0 && start + s!.length * Ctor.BYTES_PER_ELEMENT <= buf.length, `section ${name} is cut short`);
+      check(length === undefined || s!.length === length, `section ${name} has the wrong length`);
+      return new Ctor(body.buffer, body.byteOffset + start, s!.length) as A;
     };
-    const n = header.id.length;
-    const chunks: ChunkRecord[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      chunks[i] = {
-        id: header.id[i]!,
-        path: header.paths[header.chunkPath[i]!]!,
-        fileHash: '',
-        language: header.language[i] as Language,
-        kind: header.kind[i] as ChunkKind,
-        name: header.name[i]!,
-        qualifiedName: header.qualifiedName[i]!,
-        signature: header.signature[i]!,
-        doc: '',
-        startLine: header.startLine[i]!,
-        endLine: header.endLine[i]!,
-        parent: header.parent[i]!,
-        text: '',
-        tokens: '',
+    const strings = (name: string, count: number): StringColumn => {
+      const offsets = view<Uint32Array>(`${name}.offsets`, 'u32', count + 1);
+      const bytes = view<Uint8Array>(`${name}.bytes`, 'u8');
+      ascending(offsets, bytes.length, name);
+      return new StringColumn(offsets, bytes);
+    };
+    const n = header.chunks;
+    const files = header.paths.length;
+    const file = view<Uint32Array>('chunk.file', 'u32', n);
+    // Files are numbered in chunk order, each file's chunks together.
+    for (let i = 0; i < n; i++) check(file[i] === (i ? file[i - 1]! : 0) || file[i] === file[i - 1]! + 1, 'chunk files');
+    check(n ? file[n - 1] === files - 1 : files === 0, 'chunk files');
+    const kind = view<Uint8Array>('chunk.kind', 'u8', n);
+    const language = view<Uint8Array>('chunk.language', 'u8', n);
+    within(kind, header.kinds.length, 'chunk kinds');
+    within(language, header.languages.length, 'chunk languages');
+    const chunks: ChunkTable = {
+      paths: header.paths,
+      file,
+      startLine: view('chunk.startLine', 'u32', n),
+      endLine: view('chunk.endLine', 'u32', n),
+      kind,
+      language,
+      kinds: header.kinds,
+      languages: header.languages,
+      id: strings('chunk.id', n),
+      name: strings('chunk.name', n),
+      qualifiedName: strings('chunk.qualifiedName', n),
+      signature: strings('chunk.signature', n),
+      parent: strings('chunk.parent', n),
+    };
+    const bundles = view<Uint8Array>('file.bundle', 'u8', files);
+    const idOrder = view<Uint32Array>('chunk.idOrder', 'u32', n);
+    within(idOrder, n, 'id order');
+    const defStart = view<Uint32Array>('def.start', 'u32', header.defKeys + 1);
+    const defChunks = view<Uint32Array>('def.chunks', 'u32');
+    ascending(defStart, defChunks.length, 'definitions');
+    within(defChunks, n, 'definitions');
+    const defs = new SortedTable(strings('def.keys', header.defKeys).all(), defStart, defChunks, view('def.files', 'u32', header.defKeys));
+    const bm25 = (name: string, terms: number, docs: number): Bm25Parts => {
+      const start = view<Uint32Array>(`${name}.start`, 'u32', terms + 1);
+      const postDoc = view<Uint32Array>(`${name}.postDoc`, 'u32');
+      ascending(start, postDoc.length, name);
+      check(start[terms] === postDoc.length, name);
+      within(postDoc, docs, name);
+      return {
+        terms: unpackLines(view<Uint8Array>(`${name}.terms`, 'u8'), terms),
+        start,
+        postDoc,
+        postTf: view(`${name}.postTf`, 'u16', postDoc.length),
+        docLen: view(`${name}.docLen`, 'f32', docs),
+        k1: header.bm25.k1,
+        b: header.bm25.b,
       };
-    }
-    const parts = (prefix: string, terms: string[]): Bm25Parts => ({
-      terms,
-      start: view(`${prefix}.start`) as Uint32Array,
-      postDoc: view(`${prefix}.postDoc`) as Uint32Array,
-      postTf: view(`${prefix}.postTf`) as Uint16Array,
-      docLen: view(`${prefix}.docLen`) as Float32Array,
-      k1: header.bm25.k1,
-      b: header.bm25.b,
-    });
+    };
+    const offsets = view<Uint32Array>('graph.offsets', 'u32', n + 1);
+    const targets = view<Uint32Array>('graph.targets', 'u32');
+    ascending(offsets, targets.length, 'graph');
+    check(offsets[n] === targets.length, 'graph');
+    within(targets, n, 'graph');
+    const edgeCount = sections.get('edge.from')?.length ?? 0;
+    const from = view<Uint32Array>('edge.from', 'u32', edgeCount);
+    const to = view<Uint32Array>('edge.to', 'u32', edgeCount);
+    const edgeKind = view<Uint8Array>('edge.kind', 'u8', edgeCount);
+    within(from, header.edgePaths.length, 'edge paths');
+    within(to, header.edgePaths.length, 'edge paths');
+    within(edgeKind, header.edgeKinds.length, 'edge kinds');
     return {
       chunks,
-      chunkText: parts('chunk', header.chunkTerms),
-      fileText: parts('file', header.fileTerms),
-      graph: { offsets: view('graph.offsets') as Uint32Array, targets: view('graph.targets') as Uint32Array },
+      bundles,
+      idOrder,
+      defs,
+      chunkText: bm25('chunkText', header.chunkTerms, n),
+      fileText: bm25('fileText', header.fileTerms, files),
+      graph: { offsets, targets },
+      edges: {
+        paths: header.edgePaths,
+        from,
+        to,
+        kind: edgeKind,
+        kinds: header.edgeKinds,
+        line: view('edge.line', 'u32', edgeCount),
+        fromSymbol: strings('edge.fromSymbol', edgeCount),
+        target: strings('edge.target', edgeCount),
+      },
       templateTokens: header.templateTokens,
     };
   } catch {

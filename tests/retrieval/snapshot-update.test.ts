@@ -6,7 +6,8 @@ import type { IndexMeta } from '../../indexers/types.js';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Bm25Parts } from '../../src/retrieval/bm25.js';
 import { packContext, search } from '../../src/retrieval/index.js';
-import { readSnapshot, readSnapshotEdges, snapshotEdgesFile, snapshotEdgesPatchFile, snapshotFile, snapshotStampFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
+import { readSnapshot, snapshotFile, snapshotStampFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
+import { edgeAt, plainChunk, storedChunks } from '../../src/retrieval/tables.js';
 import { patchBm25, updateSnapshot } from '../../src/retrieval/snapshot-update.js';
 import { Bm25Index } from '../../src/retrieval/bm25.js';
 import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
@@ -35,8 +36,14 @@ function postings(p: Bm25Parts): Record<string, string> {
 }
 
 function comparable(s: SnapshotData) {
+  const edges = Array.from({ length: s.edges.from.length }, (_, i) => JSON.stringify(edgeAt(s.edges, i)));
   return {
-    chunks: s.chunks,
+    chunks: storedChunks(s.chunks).map(plainChunk),
+    bundles: [...s.bundles],
+    idOrder: [...s.idOrder],
+    defs: s.defs.keys.map((k) => [k, s.defs.get(k), s.defs.count(k)]),
+    // The graph does not depend on the order of edges, nor does anything else.
+    edges: edges.sort(),
     chunkText: postings(s.chunkText),
     chunkLen: [...s.chunkText.docLen],
     fileText: postings(s.fileText),
@@ -49,7 +56,7 @@ function comparable(s: SnapshotData) {
 
 /** The snapshot the store gives when rebuilt from scratch, and the results of a few queries over it. */
 async function rebuilt(root: string): Promise<{ snap: ReturnType<typeof comparable>; results: unknown[] }> {
-  for (const f of [snapshotFile(root), snapshotEdgesFile(root), snapshotEdgesPatchFile(root), snapshotStampFile(root)]) rmSync(f, { force: true });
+  for (const f of [snapshotFile(root), snapshotStampFile(root)]) rmSync(f, { force: true });
   const results = await queries(root);
   const snap = readSnapshot(root, await metaOf(root));
   expect(snap).not.toBeNull();
@@ -72,7 +79,7 @@ describe('retrieval snapshot kept current by the index run', () => {
     await indexRepository(repo.root, config);
     const snap = readSnapshot(repo.root, await metaOf(repo.root));
     expect(snap).not.toBeNull();
-    expect(readSnapshotEdges(repo.root, await metaOf(repo.root))!.length).toBeGreaterThan(0);
+    expect(snap!.edges.from.length).toBeGreaterThan(0);
     const reader = await openIndex(repo.root, config);
     let loads = 0;
     const allChunks = reader.allChunks.bind(reader);
@@ -139,7 +146,7 @@ describe('retrieval snapshot kept current by the index run', () => {
     await indexRepository(repo.root, config);
     const before = await metaOf(repo.root);
     const keep = `${repo.root}/.ragent/keep`;
-    const files = [snapshotFile(repo.root), snapshotEdgesFile(repo.root), snapshotEdgesPatchFile(repo.root)];
+    const files = [snapshotFile(repo.root)];
     files.forEach((f, i) => copyFileSync(f, `${keep}.${i}`));
     repo.write('shop/pricing.py', SHOP_FILES['shop/pricing.py']!.replace('def round_price(value):', 'def round_to_cents(value):'));
     await indexRepository(repo.root, config);
