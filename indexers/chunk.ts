@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { codeTokens, identifiersIn } from './tokenize.js';
+import { IdentifierTable } from './identifier-table.js';
+import { codeTokens } from './tokenize.js';
 import type { ChunkKind, ChunkRecord, ParsedFile, ParsedSymbol } from './types.js';
 
 /** How a file is cut into chunks. */
@@ -144,24 +145,17 @@ function makeEmitter(parsed: ParsedFile, fileHash: string, out: ChunkRecord[]): 
   };
 }
 
-const tokenCache = new Map<string, string>();
+/** Each identifier's search tokens, joined: identifiers repeat so much that splitting each once pays. */
+const tokenTable = new IdentifierTable((id) => codeTokens(id).join(' '));
+const found: string[] = [];
+const parts: string[] = [];
 
-/**
- * `codeTokens(code).join(' ')`, computed per distinct identifier: identifiers repeat so much across a
- * repository that splitting each once makes chunking several times faster. The cache is bounded by clearing it.
- */
+/** `codeTokens(code).join(' ')`, from the tokens of each identifier occurrence. */
 function cachedCodeTokens(code: string): string {
-  const out: string[] = [];
-  for (const id of identifiersIn(code)) {
-    let toks = tokenCache.get(id);
-    if (toks === undefined) {
-      if (tokenCache.size > 200_000) tokenCache.clear();
-      toks = codeTokens(id).join(' ');
-      tokenCache.set(id, toks);
-    }
-    if (toks) out.push(toks);
-  }
-  return out.join(' ');
+  const n = tokenTable.collect(code, found);
+  parts.length = 0;
+  for (let k = 0; k < n; k++) if (found[k]) parts.push(found[k]!);
+  return parts.join(' ');
 }
 
 const SUMMARY_MAX = 400;

@@ -5,6 +5,7 @@
  * L2-normalised, so cosine similarity is a dot product.
  */
 import type { Embedder } from '../types.js';
+import { IdentifierTable } from '../identifier-table.js';
 import { splitIdentifier } from '../tokenize.js';
 
 const WHOLE_WEIGHT = 1;
@@ -60,29 +61,25 @@ function identifierFeatures(id: string, dimensions: number): Features {
   return { slots, weights: signed, epoch: 0, count: 0 };
 }
 
-const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*/g;
-
 /** Embeds texts into unit vectors of one dimension, caching each identifier's features. */
 class HashVectorizer {
-  private cache = new Map<string, Features>();
+  private readonly table: IdentifierTable<Features>;
   private epoch = 0;
+  private readonly found: Features[] = [];
   private readonly seen: Features[] = [];
-  constructor(readonly dimensions: number) {}
+  constructor(readonly dimensions: number) {
+    this.table = new IdentifierTable((id) => identifierFeatures(id, dimensions), CACHE_LIMIT);
+  }
 
   embed(text: string): Float32Array {
-    // Count identifiers in the cache entries themselves: one map lookup per occurrence, no map per text.
+    // Count identifiers in the cache entries themselves: no map per text.
     const epoch = ++this.epoch;
     const seen = this.seen;
     seen.length = 0;
-    IDENTIFIER.lastIndex = 0;
-    for (let m = IDENTIFIER.exec(text); m !== null; m = IDENTIFIER.exec(text)) {
-      const id = m[0];
-      let f = this.cache.get(id);
-      if (!f) {
-        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-        f = identifierFeatures(id, this.dimensions);
-        this.cache.set(id, f);
-      }
+    const found = this.found;
+    const n = this.table.collect(text, found);
+    for (let k = 0; k < n; k++) {
+      const f = found[k]!;
       if (f.epoch !== epoch) {
         f.epoch = epoch;
         f.count = 0;
