@@ -1,8 +1,8 @@
 /**
  * `packContext`: the code a model needs for a task, packed into a token budget. Order of filling:
- * the code the task names outright; then the top-ranked symbols, each with what a reader needs (the
- * file's imports, the enclosing class's header, a few lines around, or a small file whole); then the
- * rest of the best files; then a repository map of the next-ranked files. Line ranges are merged per
+ * the code the task names outright; then the best-ranked symbol of each of the best files; then the
+ * top-ranked symbols, each with what a reader needs (the file's imports, the enclosing class's header, a
+ * few lines around, or a small file whole), interleaved with the rest of the best files; then a repository map of the next-ranked files. Line ranges are merged per
  * file, so no line appears twice, and the final text is counted exactly: `tokens <= budget`, always.
  */
 import { readFileSync } from 'node:fs';
@@ -52,6 +52,8 @@ export interface PackOptions extends RankOptions {
    * its code ranks (default 0.04; 0 turns it off).
    */
   wholeFileShare?: number;
+  /** How many of the best files get their best-ranked chunk before any file gets a second (default 10). */
+  breadthFiles?: number;
 }
 
 /** Pack the context for a task into `budget` tokens. */
@@ -125,6 +127,7 @@ interface Block {
 
 const FILE_FILL = 0.25;
 const FILL_FILES = 20;
+const BREADTH_FILES = 10;
 // A fix often touches a second place in the same small file; reading it whole costs little.
 const WHOLE_FILE_SHARE = 0.04;
 
@@ -296,19 +299,37 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   // 1. What the task names outright.
   for (const i of r.named) attempt(chunkReq(i, 'named in task', 0));
 
-  // 2. Ranked symbols with their reading aids, interleaved with the rest of the best files.
+  /** A ranked chunk with its reading aids: the whole file when small, its imports, the enclosing class's header. */
+  const takeRanked = (i: number, k: number): void => {
+    const ch = c.chunks[i]!;
+    if (!attempt(chunkReq(i, `rank ${k + 1}`, surround))) return;
+    const n = smallFileLines(ch.path);
+    // Not counted as a miss when it does not fit yet: the ranked code it belongs to did.
+    if (n) tryAdd({ path: ch.path, start: 1, end: n, kind: ch.kind, reason: 'same file as ranked code' }, limit, false);
+    attempt(importsReq(ch.path));
+    attempt(classHeaderReq(i));
+  };
+
+  // 2. Breadth first: the best-ranked chunk of each of the best files, since a fix often spans files.
+  const breadth = Math.min(opts.breadthFiles ?? BREADTH_FILES, r.fileOrder.length);
+  const best = new Map<number, number>();
+  const wanted = new Set(r.fileOrder.slice(0, breadth));
+  for (let k = 0; k < r.chunkOrder.length && best.size < wanted.size; k++) {
+    const f = c.chunkFile[r.chunkOrder[k]!]!;
+    if (wanted.has(f) && !best.has(f)) best.set(f, k);
+  }
+  for (const f of r.fileOrder.slice(0, breadth)) {
+    const k = best.get(f);
+    if (k !== undefined && total < limit) takeRanked(r.chunkOrder[k]!, k);
+  }
+
+  // 3. Ranked symbols with their reading aids, interleaved with the rest of the best files.
   const order = candidateOrder(r, opts.fileFill ?? FILE_FILL, opts.fillFiles ?? FILL_FILES);
   for (const { chunk: i, rank: k } of order) {
     if (misses > 150 || total >= limit) break;
     const ch = c.chunks[i]!;
     if (k >= 0) {
-      if (attempt(chunkReq(i, `rank ${k + 1}`, surround))) {
-        const n = smallFileLines(ch.path);
-        // Not counted as a miss when it does not fit yet: the ranked code it belongs to did.
-        if (n) tryAdd({ path: ch.path, start: 1, end: n, kind: ch.kind, reason: 'same file as ranked code' }, limit, false);
-        attempt(importsReq(ch.path));
-        attempt(classHeaderReq(i));
-      }
+      takeRanked(i, k);
     } else if (attempt(chunkReq(i, 'same file as ranked code', 0))) {
       attempt(importsReq(ch.path));
     }
@@ -317,7 +338,7 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
   // Short gaps between blocks of a file cost fewer tokens than the header that splits them: close them.
   for (const sel of sels.values()) total -= bridgeGaps(sel, (n) => cache.lineTokens(sel.path, n));
 
-  // 3. The repository map in what is left.
+  // 4. The repository map in what is left.
   limit = budget;
   const mapEntries: Array<{ path: string; text: string; tokens: number; start: number; end: number }> = [];
   let mapTokens = 0;
