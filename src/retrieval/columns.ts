@@ -104,23 +104,23 @@ export function unpackLines(bytes: Uint8Array, count: number): string[] {
 }
 
 /**
- * Sorted keys, each with a run of values (`values[start[k]..start[k+1])`) and a number: a table a
- * snapshot stores whole and a query reads by binary search.
+ * Sorted keys, each with a run of values (`values[start[k]..start[k+1])`, ascending) and a number: a table
+ * a snapshot stores whole and a query reads by binary search, decoding only the keys it compares.
  */
 export class SortedTable implements Lookup<number[]> {
   private readonly found = new Map<string, number>();
 
   constructor(
     /** Ascending in code-unit order (`<`). */
-    readonly keys: readonly string[],
+    readonly keys: StringColumn,
     readonly start: Uint32Array,
     readonly values: Uint32Array,
     readonly counts: Uint32Array,
   ) {}
 
-  /** A table from a map of key → values (values kept in their order) and key → count. */
+  /** A table from a map of key → ascending values, and key → count. */
   static of(groups: ReadonlyMap<string, readonly number[]>, counts: ReadonlyMap<string, number>): SortedTable {
-    const keys = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const keys = [...groups.keys()].sort(compareKeys);
     const start = new Uint32Array(keys.length + 1);
     keys.forEach((k, i) => (start[i + 1] = start[i]! + groups.get(k)!.length));
     const values = new Uint32Array(start[keys.length]!);
@@ -129,28 +129,33 @@ export class SortedTable implements Lookup<number[]> {
       values.set(groups.get(k)!, start[i]!);
       n[i] = counts.get(k) ?? 0;
     });
-    return new SortedTable(keys, start, values, n);
+    return new SortedTable(StringColumn.of(keys), start, values, n);
+  }
+
+  get size(): number {
+    return this.keys.length;
   }
 
   /** Index of `key` among the keys, or -1. */
   indexOf(key: string): number {
     const hit = this.found.get(key);
     if (hit !== undefined) return hit;
-    let lo = 0;
-    let hi = this.keys.length - 1;
-    let at = -1;
-    while (lo <= hi) {
+    const at = this.insertionPoint(key, 0);
+    const i = at < this.keys.length && this.keys.get(at) === key ? at : -1;
+    this.found.set(key, i);
+    return i;
+  }
+
+  /** The first key index at or after `from` whose key is not below `key`. */
+  insertionPoint(key: string, from: number): number {
+    let lo = from;
+    let hi = this.keys.length;
+    while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const k = this.keys[mid]!;
-      if (k === key) {
-        at = mid;
-        break;
-      }
-      if (k < key) lo = mid + 1;
-      else hi = mid - 1;
+      if (this.keys.get(mid) < key) lo = mid + 1;
+      else hi = mid;
     }
-    this.found.set(key, at);
-    return at;
+    return lo;
   }
 
   /** The values of `key` (a fresh array), or undefined when the table does not hold it. */
@@ -164,4 +169,88 @@ export class SortedTable implements Lookup<number[]> {
     const i = this.indexOf(key);
     return i < 0 ? undefined : this.counts[i]!;
   }
+}
+
+/** Code-unit order, the order of a table's keys. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The table after a change: values renumbered by `map` (-1: dropped; it must keep kept values in order),
+ * `added` key → ascending values merged in, keys left without values removed. `countOf` gives the count
+ * of a key whose values changed; other keys keep theirs.
+ */
+export function patchTable(
+  old: SortedTable,
+  map: Int32Array,
+  added: ReadonlyMap<string, readonly number[]>,
+  countOf: (values: Uint32Array) => number,
+): SortedTable {
+  const addedKeys = [...added.keys()].sort(compareKeys);
+  // Old key index each added key lands at (equal: that key; else inserted before it).
+  const slots = new Int32Array(addedKeys.length);
+  let from = 0;
+  addedKeys.forEach((k, j) => (from = slots[j] = old.insertionPoint(k, from)));
+  const starts: number[] = [0];
+  const values: number[] = [];
+  const counts: number[] = [];
+  const pieces: StringPiece[] = [];
+  let runFrom = 0;
+  // Old keys [runFrom, k) are copied as one run of key bytes until a key changes its place.
+  const flush = (k: number): void => {
+    if (k > runFrom) pieces.push({ column: old.keys, from: runFrom, to: k });
+  };
+  let j = 0;
+  const emit = (vals: number[], count: number): void => {
+    for (const v of vals) values.push(v);
+    starts.push(values.length);
+    counts.push(count);
+  };
+  for (let k = 0; k <= old.size; k++) {
+    // Added keys new to the table that sort before old key k.
+    while (j < addedKeys.length && slots[j] === k && (k === old.size || old.keys.get(k) !== addedKeys[j])) {
+      flush(k);
+      runFrom = k;
+      const vals = [...added.get(addedKeys[j]!)!];
+      pieces.push({ values: [addedKeys[j]!] });
+      emit(vals, countOf(Uint32Array.from(vals)));
+      j++;
+    }
+    if (k === old.size) break;
+    const vals: number[] = [];
+    let dropped = false;
+    for (let v = old.start[k]!; v < old.start[k + 1]!; v++) {
+      const m = map[old.values[v]!]!;
+      if (m >= 0) vals.push(m);
+      else dropped = true;
+    }
+    let extra: readonly number[] = [];
+    if (j < addedKeys.length && slots[j] === k && old.keys.get(k) === addedKeys[j]) extra = added.get(addedKeys[j++]!)!;
+    const merged = extra.length ? mergeAscending(vals, extra) : vals;
+    if (!merged.length) {
+      // The key goes: the run of copied keys ends before it.
+      flush(k);
+      runFrom = k + 1;
+      continue;
+    }
+    emit(merged, dropped || extra.length ? countOf(Uint32Array.from(merged)) : old.counts[k]!);
+  }
+  flush(old.size);
+  return new SortedTable(joinStrings(pieces), Uint32Array.from(starts), Uint32Array.from(values), Uint32Array.from(counts));
+}
+
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!);
+    else {
+      out.push(a[i++]!);
+      j++;
+    }
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import type { Lookup } from './columns.js';
 import { buildCodeGraph, type CodeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
 import { readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
-import { bundlesOf, chunkByIdIn, chunkTableOf, definitionsOf, edgeTableOf, fileStarts, idOrderOf, storedChunks } from './tables.js';
+import { bundlesOf, chunkByIdIn, chunkTableOf, definedInOf, definitionsOf, edgeTableOf, fileStarts, idOrderOf, storedChunks } from './tables.js';
 
 export interface CorpusFile {
   path: string;
@@ -111,11 +111,13 @@ export function snapshotDataOf(chunks: ChunkRecord[], edges: readonly EdgeRecord
   });
   const defs = definitionsOf(table);
   const edgeTable = edgeTableOf(edges);
+  const definedIn = definedInOf(table);
   return {
     chunks: table,
-    bundles: bundlesOf(table),
+    bundles: bundlesOf(table, definedIn),
     idOrder: idOrderOf(table),
     defs,
+    definedIn,
     chunkText: new Bm25Index(tokens).parts(),
     fileText: new Bm25Index(fileTokens).parts(),
     graph: buildCodeGraph(table, edgeTable, defs),

@@ -8,11 +8,11 @@
 import { openIndex } from '../../indexers/store/index.js';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
-import { joinStrings, type StringColumn, type StringPiece } from './columns.js';
+import { joinStrings, patchTable, type StringColumn, type StringPiece } from './columns.js';
 import { chunkTokens, compareChunks, pathTokens, rebuildSnapshot, TEMPLATE } from './corpus.js';
 import { buildCodeGraph } from './graph.js';
 import { carrySnapshot, readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
-import { bundlesOf, codeOf, definitionsOf, dictIndex, fileStarts, pathIdOf, type ChunkTable, type EdgeTable } from './tables.js';
+import { bundleNamesIn, codeOf, definitionsIn, dictIndex, filesAmong, fileStarts, isBundle, pathIdOf, type ChunkTable, type EdgeTable } from './tables.js';
 
 /** What an index run changed: every path whose rows were replaced or removed, and the rows now stored for them. */
 export interface IndexDelta {
@@ -94,6 +94,8 @@ export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData 
   const addedChunks: AddedDoc[] = [];
   const addedFiles: AddedDoc[] = [];
   const addedIds: number[] = [];
+  // Changed files as they now are: file index and chunk range in the new table.
+  const freshFiles: Array<{ f: number; from: number; to: number }> = [];
   // Runs of kept chunks are copied whole: [from, to) of the old columns, placed at `at`.
   const runs: Array<{ from: number; to: number; at: number } | { chunks: ChunkRecord[]; at: number }> = [];
   let at = 0;
@@ -115,6 +117,7 @@ export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData 
     }
     paths.push(p.path);
     runs.push({ chunks: p.chunks, at });
+    freshFiles.push({ f, from: at, to: at + p.chunks.length });
     const fileTokens = pathTokens(p.path);
     for (const c of p.chunks) {
       const tokens = chunkTokens(c);
@@ -154,19 +157,50 @@ export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData 
     signature: strings(ot.signature, 'signature'),
     parent: strings(ot.parent, 'parent'),
   };
-  const defs = definitionsOf(table);
   const edges = updatedEdges(old.edges, changed, delta.edges);
+
+  // Lookups by name: the old tables renumbered, the changed files' names merged in.
+  const addedDefs = new Map<string, number[]>();
+  const addedNames = new Map<string, number[]>();
+  for (const { f, from, to } of freshFiles) {
+    for (const [key, chunks] of definitionsIn(table, from, to)) addTo(addedDefs, key, chunks);
+    for (const q of bundleNamesIn(table, from, to)) addTo(addedNames, q, [f]);
+  }
+  const defs = patchTable(old.defs, chunkMap, addedDefs, (chunks) => filesAmong(table, chunks));
+  const definedIn = patchTable(old.definedIn, fileMap, addedNames, (files) => files.length);
+
+  // Bundles: a file's flag changes only when it shares a name with what changed; those files are checked again.
+  const touched = new Set(addedNames.keys());
+  ot.paths.forEach((path, f) => {
+    if (changed.has(path)) for (const q of bundleNamesIn(ot, oldStarts[f]!, oldStarts[f + 1]!)) touched.add(q);
+  });
+  const recheck = new Set(freshFiles.map((x) => x.f));
+  for (const q of touched) for (const f of definedIn.get(q) ?? []) recheck.add(f);
+  const bundles = new Uint8Array(paths.length);
+  fileMap.forEach((to, from) => {
+    if (to >= 0) bundles[to] = old.bundles[from]!;
+  });
+  const starts = fileStarts(table);
+  for (const f of recheck) bundles[f] = isBundle(table, starts, f, definedIn) ? 1 : 0;
+
   return {
     chunks: table,
-    bundles: bundlesOf(table),
+    bundles,
     idOrder: updatedIdOrder(old.idOrder, chunkMap, addedIds, table),
     defs,
+    definedIn,
     chunkText: patchBm25(old.chunkText, chunkMap, addedChunks, n),
     fileText: patchBm25(old.fileText, fileMap, addedFiles, paths.length),
     graph: buildCodeGraph(table, edges, defs),
     edges,
     templateTokens: old.templateTokens,
   };
+}
+
+function addTo(m: Map<string, number[]>, key: string, values: number[]): void {
+  const a = m.get(key);
+  if (a) a.push(...values);
+  else m.set(key, [...values]);
 }
 
 /** The id order of the new table: the kept chunks' order renumbered, the added chunks put in by binary search. */
@@ -248,8 +282,13 @@ interface AddedDoc {
  */
 export function patchBm25(old: Bm25Parts, map: Int32Array, added: AddedDoc[], docs: number): Bm25Parts {
   const terms = old.terms.slice();
+  // Ids of the old terms the added documents use: a scan for those few, not a map of every term.
+  const used = new Set<string>();
+  for (const a of added) for (const t of a.tokens) used.add(t);
   const termId = new Map<string, number>();
-  terms.forEach((t, i) => termId.set(t, i));
+  terms.forEach((t, i) => {
+    if (used.has(t)) termId.set(t, i);
+  });
   const docLen = new Float32Array(docs);
   for (let d = 0; d < map.length; d++) if (map[d]! >= 0) docLen[map[d]!] = old.docLen[d]!;
 

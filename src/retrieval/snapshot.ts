@@ -14,7 +14,7 @@ import { packLines, SortedTable, StringColumn, unpackLines } from './columns.js'
 import type { CodeGraph } from './graph.js';
 import type { ChunkTable, EdgeTable } from './tables.js';
 
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** What a snapshot holds: the corpus's columns and everything derived from them that a query reads. */
 export interface SnapshotData {
@@ -25,6 +25,8 @@ export interface SnapshotData {
   idOrder: Uint32Array;
   /** Lower-case definition name → defining chunks, with the number of files defining it. */
   defs: SortedTable;
+  /** Qualified name → files defining it, for telling bundles (kept so an update re-checks only the files it touches). */
+  definedIn: SortedTable;
   chunkText: Bm25Parts;
   fileText: Bm25Parts;
   graph: CodeGraph;
@@ -51,6 +53,7 @@ interface Header {
   edgePaths: string[];
   edgeKinds: string[];
   defKeys: number;
+  definedInKeys: number;
   chunkTerms: number;
   fileTerms: number;
   bm25: { k1: number; b: number };
@@ -152,6 +155,12 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     [`${name}.offsets`, c.offsets],
     [`${name}.bytes`, c.bytes],
   ];
+  const table = (name: string, s: SortedTable): Array<[string, NumArray]> => [
+    ...strings(`${name}.keys`, s.keys),
+    [`${name}.start`, s.start],
+    [`${name}.values`, s.values],
+    [`${name}.counts`, s.counts],
+  ];
   const bm25 = (name: string, p: Bm25Parts): Array<[string, NumArray]> => [
     [`${name}.terms`, packLines(p.terms)],
     [`${name}.start`, p.start],
@@ -159,7 +168,6 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     [`${name}.postTf`, p.postTf],
     [`${name}.docLen`, p.docLen],
   ];
-  const defKeys = StringColumn.of(data.defs.keys);
   const arrays: Array<[string, NumArray]> = [
     ['chunk.file', t.file],
     ['chunk.startLine', t.startLine],
@@ -173,10 +181,8 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     ...strings('chunk.parent', t.parent),
     ['file.bundle', data.bundles],
     ['chunk.idOrder', data.idOrder],
-    ...strings('def.keys', defKeys),
-    ['def.start', data.defs.start],
-    ['def.chunks', data.defs.values],
-    ['def.files', data.defs.counts],
+    ...table('def', data.defs),
+    ...table('definedIn', data.definedIn),
     ...bm25('chunkText', data.chunkText),
     ...bm25('fileText', data.fileText),
     ['graph.offsets', data.graph.offsets],
@@ -205,7 +211,8 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     languages: t.languages,
     edgePaths: e.paths,
     edgeKinds: e.kinds,
-    defKeys: data.defs.keys.length,
+    defKeys: data.defs.size,
+    definedInKeys: data.definedIn.size,
     chunkTerms: data.chunkText.terms.length,
     fileTerms: data.fileText.terms.length,
     bm25: { k1: data.chunkText.k1, b: data.chunkText.b },
@@ -321,11 +328,16 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
     const bundles = view<Uint8Array>('file.bundle', 'u8', files);
     const idOrder = view<Uint32Array>('chunk.idOrder', 'u32', n);
     within(idOrder, n, 'id order');
-    const defStart = view<Uint32Array>('def.start', 'u32', header.defKeys + 1);
-    const defChunks = view<Uint32Array>('def.chunks', 'u32');
-    ascending(defStart, defChunks.length, 'definitions');
-    within(defChunks, n, 'definitions');
-    const defs = new SortedTable(strings('def.keys', header.defKeys).all(), defStart, defChunks, view('def.files', 'u32', header.defKeys));
+    const table = (name: string, keys: number, bound: number): SortedTable => {
+      const start = view<Uint32Array>(`${name}.start`, 'u32', keys + 1);
+      const values = view<Uint32Array>(`${name}.values`, 'u32');
+      ascending(start, values.length, name);
+      check(start[keys] === values.length, name);
+      within(values, bound, name);
+      return new SortedTable(strings(`${name}.keys`, keys), start, values, view(`${name}.counts`, 'u32', keys));
+    };
+    const defs = table('def', header.defKeys, n);
+    const definedIn = table('definedIn', header.definedInKeys, files);
     const bm25 = (name: string, terms: number, docs: number): Bm25Parts => {
       const start = view<Uint32Array>(`${name}.start`, 'u32', terms + 1);
       const postDoc = view<Uint32Array>(`${name}.postDoc`, 'u32');
@@ -359,6 +371,7 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
       bundles,
       idOrder,
       defs,
+      definedIn,
       chunkText: bm25('chunkText', header.chunkTerms, n),
       fileText: bm25('fileText', header.fileTerms, files),
       graph: { offsets, targets },

@@ -297,41 +297,83 @@ export function chunkByIdIn(t: ChunkTable, order: Uint32Array, id: string): numb
   return found < 0 ? undefined : order[found]!;
 }
 
-/**
- * Files that are built bundles: most of their definitions (by qualified name) repeat definitions spread
- * over several other files (`lib/marked.js` built from `src/*.js`). Fixes go to the sources.
- */
-export function bundlesOf(t: ChunkTable): Uint8Array {
+/** Whether chunk i counts towards bundle detection: a symbol with a name of at least four characters. */
+function bundleName(t: ChunkTable, symbolKind: boolean[], i: number): boolean {
+  return symbolKind[t.kind[i]!]! && t.name.byteLength(i) >= 4 && t.name.get(i).length >= 4;
+}
+
+/** Qualified name of the symbols bundle detection counts → the files defining it, ascending. */
+export function definedInOf(t: ChunkTable): SortedTable {
   const starts = fileStarts(t);
-  const files = t.paths.length;
   const symbolKind = t.kinds.map(isSymbolKind);
-  const counts = (i: number): boolean => symbolKind[t.kind[i]!]! && t.name.byteLength(i) >= 4 && t.name.get(i).length >= 4;
-  // Distinct files defining each qualified name, ascending (files are visited in order).
   const definedIn = new Map<string, number[]>();
-  for (let f = 0; f < files; f++) {
+  for (let f = 0; f < t.paths.length; f++) {
     for (let i = starts[f]!; i < starts[f + 1]!; i++) {
-      if (!counts(i)) continue;
+      if (!bundleName(t, symbolKind, i)) continue;
       const q = t.qualifiedName.get(i);
       const s = definedIn.get(q);
       if (!s) definedIn.set(q, [f]);
       else if (s[s.length - 1] !== f) s.push(f);
     }
   }
-  const out = new Uint8Array(files);
-  for (let f = 0; f < files; f++) {
-    if (starts[f + 1]! - starts[f]! < 20) continue; // fewer chunks than the names a bundle needs
-    const names = new Set<string>();
-    for (let i = starts[f]!; i < starts[f + 1]!; i++) if (counts(i)) names.add(t.qualifiedName.get(i));
-    if (names.size < 20) continue;
-    let repeated = 0;
-    const others = new Set<number>();
-    for (const q of names) {
-      const where = definedIn.get(q)!;
-      if (where.length < 2) continue;
-      repeated++;
-      for (const o of where) if (o !== f) others.add(o);
-    }
-    if (repeated >= names.size * 0.5 && others.size >= 4) out[f] = 1;
+  return SortedTable.of(definedIn, new Map([...definedIn].map(([k, v]) => [k, v.length])));
+}
+
+/** Qualified names of the chunks `[from, to)` that bundle detection counts. */
+export function bundleNamesIn(t: ChunkTable, from: number, to: number): Set<string> {
+  const symbolKind = t.kinds.map(isSymbolKind);
+  const names = new Set<string>();
+  for (let i = from; i < to; i++) if (bundleName(t, symbolKind, i)) names.add(t.qualifiedName.get(i));
+  return names;
+}
+
+/**
+ * Whether file f is a built bundle: most of its definitions (by qualified name) repeat definitions spread
+ * over several other files (`lib/marked.js` built from `src/*.js`). Fixes go to the sources.
+ */
+export function isBundle(t: ChunkTable, starts: Uint32Array, f: number, definedIn: SortedTable): boolean {
+  if (starts[f + 1]! - starts[f]! < 20) return false; // fewer chunks than the names a bundle needs
+  const names = bundleNamesIn(t, starts[f]!, starts[f + 1]!);
+  if (names.size < 20) return false;
+  let repeated = 0;
+  const others = new Set<number>();
+  for (const q of names) {
+    const k = definedIn.indexOf(q);
+    if (k < 0) continue;
+    const from = definedIn.start[k]!;
+    const to = definedIn.start[k + 1]!;
+    if (to - from < 2) continue;
+    repeated++;
+    for (let v = from; v < to; v++) if (definedIn.values[v] !== f) others.add(definedIn.values[v]!);
+  }
+  return repeated >= names.size * 0.5 && others.size >= 4;
+}
+
+/** Per file, 1 when it is a built bundle. */
+export function bundlesOf(t: ChunkTable, definedIn: SortedTable): Uint8Array {
+  const starts = fileStarts(t);
+  const out = new Uint8Array(t.paths.length);
+  for (let f = 0; f < out.length; f++) if (isBundle(t, starts, f, definedIn)) out[f] = 1;
+  return out;
+}
+
+/** Lower-case names of the symbols among chunks `[from, to)`, with their chunks, ascending. */
+export function definitionsIn(t: ChunkTable, from: number, to: number): Map<string, number[]> {
+  const symbolKind = t.kinds.map(isSymbolKind);
+  const out = new Map<string, number[]>();
+  for (let i = from; i < to; i++) {
+    if (!symbolKind[t.kind[i]!] || !t.name.byteLength(i)) continue;
+    const key = t.name.get(i).toLowerCase();
+    const a = out.get(key);
+    if (a) a.push(i);
+    else out.set(key, [i]);
   }
   return out;
+}
+
+/** Number of distinct files among ascending chunk indexes. */
+export function filesAmong(t: ChunkTable, chunks: Uint32Array): number {
+  let n = 0;
+  for (let k = 0; k < chunks.length; k++) if (!k || t.file[chunks[k]!] !== t.file[chunks[k - 1]!]) n++;
+  return n;
 }

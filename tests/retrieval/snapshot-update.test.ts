@@ -41,7 +41,8 @@ function comparable(s: SnapshotData) {
     chunks: storedChunks(s.chunks).map(plainChunk),
     bundles: [...s.bundles],
     idOrder: [...s.idOrder],
-    defs: s.defs.keys.map((k) => [k, s.defs.get(k), s.defs.count(k)]),
+    defs: s.defs.keys.all().map((k) => [k, s.defs.get(k), s.defs.count(k)]),
+    definedIn: s.definedIn.keys.all().map((k) => [k, s.definedIn.get(k), s.definedIn.count(k)]),
     // The graph does not depend on the order of edges, nor does anything else.
     edges: edges.sort(),
     chunkText: postings(s.chunkText),
