@@ -6,7 +6,8 @@ import type { ChunkRecord, EdgeRecord, IndexReader, Language } from '../../index
 import { codeTokens } from '../../indexers/tokenize.js';
 import { Bm25Index } from './bm25.js';
 import type { Lookup } from './columns.js';
-import { buildCodeGraph, type CodeGraph } from './graph.js';
+import { buildGraph } from './graph-build.js';
+import type { CodeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
 import { readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
 import { bundlesOf, chunkByIdIn, chunkTableOf, definedInOf, definitionsOf, edgeTableOf, fileStarts, idOrderOf, storedChunks } from './tables.js';
@@ -112,6 +113,7 @@ export function snapshotDataOf(chunks: ChunkRecord[], edges: readonly EdgeRecord
   const defs = definitionsOf(table);
   const edgeTable = edgeTableOf(edges);
   const definedIn = definedInOf(table);
+  const { graph, links } = buildGraph(table, edgeTable, defs);
   return {
     chunks: table,
     bundles: bundlesOf(table, definedIn),
@@ -120,7 +122,8 @@ export function snapshotDataOf(chunks: ChunkRecord[], edges: readonly EdgeRecord
     definedIn,
     chunkText: new Bm25Index(tokens).parts(),
     fileText: new Bm25Index(fileTokens).parts(),
-    graph: buildCodeGraph(table, edgeTable, defs),
+    graph,
+    links,
     edges: edgeTable,
     templateTokens: [...templateTokens],
   };

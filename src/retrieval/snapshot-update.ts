@@ -10,7 +10,7 @@ import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js
 import type { Bm25Parts } from './bm25.js';
 import { joinStrings, patchTable, type StringColumn, type StringPiece } from './columns.js';
 import { chunkTokens, compareChunks, pathTokens, rebuildSnapshot, TEMPLATE } from './corpus.js';
-import { buildCodeGraph } from './graph.js';
+import { updateGraph } from './graph-build.js';
 import { carrySnapshot, readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
 import { bundleNamesIn, codeOf, definitionsIn, dictIndex, filesAmong, fileStarts, isBundle, pathIdOf, type ChunkTable, type EdgeTable } from './tables.js';
 
@@ -169,6 +169,20 @@ export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData 
   const defs = patchTable(old.defs, chunkMap, addedDefs, (chunks) => filesAmong(table, chunks));
   const definedIn = patchTable(old.definedIn, fileMap, addedNames, (files) => files.length);
 
+  // Names the change defines or defined, for the graph's references by name.
+  const names = new Set(addedDefs.keys());
+  ot.paths.forEach((path, f) => {
+    if (changed.has(path)) for (const key of definitionsIn(ot, oldStarts[f]!, oldStarts[f + 1]!).keys()) names.add(key);
+  });
+  const { graph, links } = updateGraph(old.links, table, edges, defs, {
+    chunkMap,
+    fileMap,
+    freshFiles: freshFiles.map((x) => x.f),
+    paths: changed,
+    names,
+    oldDefs: old.defs,
+  });
+
   // Bundles: a file's flag changes only when it shares a name with what changed; those files are checked again.
   const touched = new Set(addedNames.keys());
   ot.paths.forEach((path, f) => {
@@ -191,7 +205,8 @@ export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData 
     definedIn,
     chunkText: patchBm25(old.chunkText, chunkMap, addedChunks, n),
     fileText: patchBm25(old.fileText, fileMap, addedFiles, paths.length),
-    graph: buildCodeGraph(table, edges, defs),
+    graph,
+    links,
     edges,
     templateTokens: old.templateTokens,
   };

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import type { IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
 import { packLines, SortedTable, StringColumn, unpackLines } from './columns.js';
+import type { GraphLinks } from './graph-build.js';
 import type { CodeGraph } from './graph.js';
 import type { ChunkTable, EdgeTable } from './tables.js';
 
-const FORMAT = 3;
+const FORMAT = 4;
 
 /** What a snapshot holds: the corpus's columns and everything derived from them that a query reads. */
 export interface SnapshotData {
@@ -30,6 +31,8 @@ export interface SnapshotData {
   chunkText: Bm25Parts;
   fileText: Bm25Parts;
   graph: CodeGraph;
+  /** The graph's links by the file that made them, so an update makes only some of them again. */
+  links: GraphLinks;
   /** The edges the graph was built from, so an update can rebuild it without reading the store. */
   edges: EdgeTable;
   templateTokens: string[];
@@ -54,6 +57,7 @@ interface Header {
   edgeKinds: string[];
   defKeys: number;
   definedInKeys: number;
+  linkTargetKeys: number;
   chunkTerms: number;
   fileTerms: number;
   bm25: { k1: number; b: number };
@@ -187,6 +191,10 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     ...bm25('fileText', data.fileText),
     ['graph.offsets', data.graph.offsets],
     ['graph.targets', data.graph.targets],
+    ['links.start', data.links.start],
+    ['links.lo', data.links.lo],
+    ['links.hi', data.links.hi],
+    ...table('links.targets', data.links.targets),
     ['edge.from', e.from],
     ['edge.to', e.to],
     ['edge.kind', e.kind],
@@ -213,6 +221,7 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     edgeKinds: e.kinds,
     defKeys: data.defs.size,
     definedInKeys: data.definedIn.size,
+    linkTargetKeys: data.links.targets.size,
     chunkTerms: data.chunkText.terms.length,
     fileTerms: data.fileText.terms.length,
     bm25: { k1: data.chunkText.k1, b: data.chunkText.b },
@@ -359,6 +368,14 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
     ascending(offsets, targets.length, 'graph');
     check(offsets[n] === targets.length, 'graph');
     within(targets, n, 'graph');
+    const linkStart = view<Uint32Array>('links.start', 'u32', files + 1);
+    const lo = view<Uint32Array>('links.lo', 'u32');
+    const hi = view<Uint32Array>('links.hi', 'u32', lo.length);
+    ascending(linkStart, lo.length, 'links');
+    check(linkStart[files] === lo.length, 'links');
+    within(lo, n, 'links');
+    within(hi, n, 'links');
+    const links: GraphLinks = { start: linkStart, lo, hi, targets: table('links.targets', header.linkTargetKeys, files) };
     const edgeCount = sections.get('edge.from')?.length ?? 0;
     const from = view<Uint32Array>('edge.from', 'u32', edgeCount);
     const to = view<Uint32Array>('edge.to', 'u32', edgeCount);
@@ -375,6 +392,7 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
       chunkText: bm25('chunkText', header.chunkTerms, n),
       fileText: bm25('fileText', header.fileTerms, files),
       graph: { offsets, targets },
+      links,
       edges: {
         paths: header.edgePaths,
         from,

@@ -43,6 +43,12 @@ function comparable(s: SnapshotData) {
     idOrder: [...s.idOrder],
     defs: s.defs.keys.all().map((k) => [k, s.defs.get(k), s.defs.count(k)]),
     definedIn: s.definedIn.keys.all().map((k) => [k, s.definedIn.get(k), s.definedIn.count(k)]),
+    links: [...s.links.start].map((_, f) => {
+      const out: string[] = [];
+      for (let k = s.links.start[f]!; k < (s.links.start[f + 1] ?? s.links.start[f]!); k++) out.push(`${s.links.lo[k]}-${s.links.hi[k]}`);
+      return out.join(' ');
+    }),
+    linkTargets: s.links.targets.keys.all().map((k) => [k, s.links.targets.get(k)]),
     // The graph does not depend on the order of edges, nor does anything else.
     edges: edges.sort(),
     chunkText: postings(s.chunkText),
