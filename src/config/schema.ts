@@ -15,7 +15,7 @@ export const configSchema = z.strictObject({
       maxLineLength: z.number().int().positive().default(1_000),
       /** A symbol longer than this many lines is split at child boundaries into several chunks. */
       chunkMaxLines: z.number().int().min(10).default(120),
-      /** Worker threads used for parsing; 1 parses in the main thread, 0 decides from the core count and the amount of work. */
+      /** Threads that parse, the main one included; 1 parses in the main thread only, 0 decides from the core count and the amount of work. */
       workers: z.number().int().min(0).default(0),
     })
     .prefault({}),
