@@ -35,26 +35,24 @@ const BATCH_FILES = 256;
 const AHEAD_BATCHES = 4;
 
 /**
- * Below this many bytes of source to analyse, starting worker threads (each loads the parsers, about half a
- * second) costs more than it saves. Measured on an idle 2-core machine: date-fns (10.8 MB) indexed in
- * 1.5-1.7 s either way, with 40% more CPU on 2 workers; sympy (33.6 MB) in 10.0 s in one thread and 7.2 s
- * with 2 workers.
+ * Below this many bytes of source to analyse, a worker thread (which loads its own parsers) costs more than
+ * it saves. See the benchmark notes in the commit history for the measurements behind it.
  */
-const MIN_BYTES_FOR_WORKERS = 16_000_000;
+const MIN_BYTES_FOR_WORKERS = 2_000_000;
 
 function scanOptions(config: RagentConfig): ScanOptions {
   return { ignore: config.index.ignore, maxFileBytes: config.index.maxFileBytes, maxLineLength: config.index.maxLineLength };
 }
 
 /**
- * Worker threads for analysing `bytes` of source (0: parse in this thread). `index.workers` 1 means this thread only, n > 1
- * means n workers; 0 decides: one per core when there is enough work.
+ * Worker threads to start for analysing `bytes` of source, besides this thread, which analyses too.
+ * `index.workers` counts threads: 1 is this thread alone, n > 1 adds n - 1 workers; 0 decides: one thread
+ * per core (up to 4) once there is enough work.
  */
 function workerCount(config: RagentConfig, bytes: number): number {
-  if (config.index.workers === 1) return 0;
-  if (config.index.workers > 1) return config.index.workers;
+  if (config.index.workers >= 1) return config.index.workers - 1;
   const cores = availableParallelism();
-  return cores > 1 && bytes >= MIN_BYTES_FOR_WORKERS ? Math.min(cores, 4) : 0;
+  return cores > 1 && bytes >= MIN_BYTES_FOR_WORKERS ? Math.min(cores, 4) - 1 : 0;
 }
 
 /** True when `row` can be trusted without reading the file: same size and modification time as recorded. */

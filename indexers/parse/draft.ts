@@ -23,8 +23,17 @@ export interface Extraction {
 
 const SIGNATURE_MAX = 240;
 
+/** Characters of a long declaration collapsed first; only the first SIGNATURE_MAX survive collapsing. */
+const SIGNATURE_PREFIX = 1024;
+
 /** Collapse whitespace and cap the length, so signatures stay one readable line. */
 export function collapseSignature(raw: string): string {
+  // A declaration without a body can be a whole object literal or type: when a prefix already collapses to
+  // more than the cap, the rest cannot change the result.
+  if (raw.length > SIGNATURE_PREFIX) {
+    const head = raw.slice(0, SIGNATURE_PREFIX).replace(/\s+/g, ' ').trimStart();
+    if (head.length > SIGNATURE_MAX + 1) return `${head.slice(0, SIGNATURE_MAX - 1)}…`;
+  }
   const s = raw.replace(/\s+/g, ' ').trim();
   return s.length > SIGNATURE_MAX ? `${s.slice(0, SIGNATURE_MAX - 1)}…` : s;
 }

@@ -5,33 +5,17 @@
 import { Worker } from 'node:worker_threads';
 import { analyseFile, type AnalyseContext, type FileResult } from './analyse.js';
 
-/** Analyses lists of files, in order, on `size` workers (or in this thread when size is 0). */
+/** Analyses lists of files, in order, on worker threads and in this thread. */
 export interface AnalysePool {
   analyse(paths: string[]): Promise<(FileResult | null)[]>;
   close(): Promise<void>;
 }
 
-/** Files per message: large enough that messaging is cheap, small enough to keep every worker busy. */
+/** Files per slice of work: large enough that messaging is cheap, small enough to keep every thread busy. */
 const SLICE = 8;
 
-/** Yield to the event loop: finalizers of collected parse trees run only there. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function inThread(ctx: AnalyseContext): AnalysePool {
-  return {
-    async analyse(paths) {
-      const out: (FileResult | null)[] = [];
-      for (let i = 0; i < paths.length; i++) {
-        // Parse trees hold native memory that is freed by finalizers; a long synchronous loop never lets
-        // them run and grew by about half a megabyte a file.
-        if (i % SLICE === SLICE - 1) await turn();
-        out.push(analyseFile(ctx, paths[i]!));
-      }
-      return out;
-    },
-    close: async () => {},
-  };
-}
+/** Slices a worker holds at once, so it starts the next while its last result is still being received. */
+const WORKER_DEPTH = 2;
 
 function bootstrapSource(entry: string): string {
   const fromSource = entry.endsWith('.ts');
@@ -41,34 +25,73 @@ function bootstrapSource(entry: string): string {
     : `import(${JSON.stringify(entry)});`;
 }
 
-/** A pool of `size` workers; `size` 0 analyses in the calling thread. */
-export function analysePool(ctx: AnalyseContext, size: number): AnalysePool {
-  if (size <= 0) return inThread(ctx);
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const entry = new URL(`./worker${ext}`, import.meta.url).href;
-  const init = { ...ctx, repoFiles: [...ctx.repoFiles] };
-  const workers = Array.from({ length: size }, () => new Worker(bootstrapSource(entry), { eval: true, workerData: { init } }));
-  const idle = [...workers];
-  const queue: { id: number; paths: string[] }[] = [];
-  const pending = new Map<number, { resolve: (r: (FileResult | null)[]) => void; reject: (e: Error) => void }>();
+interface Job {
+  id: number;
+  paths: string[];
+  resolve: (r: (FileResult | null)[]) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * A pool of `workers` threads; this thread analyses slices too, between its other work, so that `workers`
+ * = cores - 1 keeps every core busy without a thread idling on the writes (0: this thread alone).
+ */
+export function analysePool(ctx: AnalyseContext, workers: number): AnalysePool {
+  const queue: Job[] = [];
+  const pending = new Map<number, Job>();
   let nextId = 0;
   let failure: Error | null = null;
 
-  const pump = (): void => {
-    while (idle.length && queue.length) idle.pop()!.postMessage(queue.shift()!);
+  // This thread takes one slice per turn of the event loop: worker messages and store writes are handled
+  // between slices, and parse trees (native memory, freed by finalizers that run from the loop) do not pile up.
+  let scheduled = false;
+  const runHere = (): void => {
+    scheduled = false;
+    const job = queue.shift();
+    if (!job) return;
+    try {
+      job.resolve(job.paths.map((p) => analyseFile(ctx, p)));
+    } catch (err) {
+      job.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    schedule();
   };
-  for (const w of workers) {
-    w.on('message', (msg: { id: number; results?: (FileResult | null)[]; error?: string }) => {
-      const p = pending.get(msg.id);
+  const schedule = (): void => {
+    if (!scheduled && queue.length) {
+      scheduled = true;
+      setImmediate(runHere);
+    }
+  };
+
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`./worker${ext}`, import.meta.url).href;
+  const init = { ...ctx, repoFiles: [...ctx.repoFiles] };
+  const threads = Array.from({ length: workers }, () => ({
+    worker: new Worker(bootstrapSource(entry), { eval: true, workerData: { init } }),
+    load: 0,
+  }));
+  const pump = (): void => {
+    for (const t of threads) {
+      while (t.load < WORKER_DEPTH && queue.length) {
+        const job = queue.shift()!;
+        pending.set(job.id, job);
+        t.load++;
+        t.worker.postMessage({ id: job.id, paths: job.paths });
+      }
+    }
+  };
+  for (const t of threads) {
+    t.worker.on('message', (msg: { id: number; results?: (FileResult | null)[]; error?: string }) => {
+      const job = pending.get(msg.id);
       pending.delete(msg.id);
-      idle.push(w);
+      t.load--;
       pump();
-      if (msg.error !== undefined) p?.reject(new Error(`worker failed: ${msg.error}`));
-      else p?.resolve(msg.results!);
+      if (msg.error !== undefined) job?.reject(new Error(`worker failed: ${msg.error}`));
+      else job?.resolve(msg.results!);
     });
-    w.on('error', (err) => {
+    t.worker.on('error', (err) => {
       failure = err;
-      for (const p of pending.values()) p.reject(err);
+      for (const job of [...pending.values(), ...queue.splice(0)]) job.reject(err);
       pending.clear();
     });
   }
@@ -76,10 +99,9 @@ export function analysePool(ctx: AnalyseContext, size: number): AnalysePool {
   const submit = (paths: string[]): Promise<(FileResult | null)[]> =>
     new Promise((resolve, reject) => {
       if (failure) return reject(failure);
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      queue.push({ id, paths });
+      queue.push({ id: nextId++, paths, resolve, reject });
       pump();
+      schedule();
     });
 
   return {
@@ -89,7 +111,7 @@ export function analysePool(ctx: AnalyseContext, size: number): AnalysePool {
       return (await Promise.all(slices)).flat();
     },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(threads.map((t) => t.worker.terminate()));
     },
   };
 }
