@@ -1,15 +1,21 @@
 /**
  * `npm run bench:index -- <path-to-repo> [--runs N] [--keep]`
  *
- * Indexes a copy of a real repository with `ragent index` (built-in embedder) as a child process, then again
- * after one file changes, and runs Universal Ctags (`ctags -R`) on the same tree as the floor. Prints one
- * table: wall time and peak RSS of each, measured in this run (median of N runs when --runs is given).
+ * Indexes a copy of a real repository with `ragent index` (built-in embedder) as a child process, with and
+ * without the retrieval snapshot refresh that ends a run, then again after nothing and after one file
+ * changed, and runs Universal Ctags (`ctags -R`) on the same tree as the floor. Also times tree-sitter alone
+ * (read and parse every code file, nothing else) on one thread and on every core: the part of the work no
+ * change to ragent's own code can remove. Prints one table: wall time, CPU time and peak RSS of each,
+ * measured in this run (median of N runs when --runs is given; the runs of each kind are interleaved).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { languageForPath } from '../../indexers/parse/languages.js';
 import { openIndex } from '../../indexers/store/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ragent.js', import.meta.url));
@@ -23,12 +29,12 @@ interface Measure {
 }
 
 /** Run a command under GNU time and return its wall time and peak resident set size. */
-function measure(cmd: string, args: string[], cwd: string): Measure {
+function measure(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Measure {
   const res = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     cwd,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   const lines = res.stderr.trim().split('\n');
   const [wall, rss, user, sys] = lines[lines.length - 1]!.split(' ').map(Number);
@@ -111,8 +117,60 @@ async function queryLatency(dir: string): Promise<string> {
   }
 }
 
+/**
+ * The parse floor, run in a child process (`--parse-floor <dir> <threads>`): read and parse every code file
+ * with the grammars and buffer size ragent uses, split round-robin over `threads` threads, nothing else.
+ * Plain JavaScript in the workers, so they need no TypeScript loader.
+ */
+const PARSE_FLOOR_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const req = require('node:module').createRequire(workerData.base);
+const Parser = req('tree-sitter');
+const ts = req('tree-sitter-typescript');
+const grammars = { typescript: ts.typescript, tsx: ts.tsx, javascript: req('tree-sitter-javascript'), python: req('tree-sitter-python') };
+const parsers = {};
+(async () => {
+  let bytes = 0;
+  for (let i = 0; i < workerData.files.length; i++) {
+    const [path, language] = workerData.files[i];
+    const text = readFileSync(workerData.root + '/' + path, 'utf8');
+    let parser = parsers[language];
+    if (!parser) { parser = parsers[language] = new Parser(); parser.setLanguage(grammars[language]); }
+    parser.parse(text, null, { bufferSize: Math.min(Math.max(text.length + 1, 32 * 1024), 4 * 1024 * 1024) });
+    bytes += text.length;
+    // Finalizers of dropped trees run from the event loop, as in the index run.
+    if (i % 8 === 7) await new Promise((r) => setImmediate(r));
+  }
+  parentPort.postMessage(bytes);
+})();
+`;
+
+async function parseFloor(dir: string, threads: number): Promise<void> {
+  const files = git(dir, 'ls-files', '-z')
+    .split('\0')
+    .filter(Boolean)
+    .map((p) => [p, languageForPath(p)] as const)
+    .filter(([p, l]) => l !== 'text' && statSync(join(dir, p), { throwIfNoEntry: false })?.isFile() && statSync(join(dir, p)).size <= 1_000_000);
+  const base = createRequire(import.meta.url).resolve('tree-sitter');
+  const parts = Array.from({ length: threads }, (_, t) => files.filter((_, i) => i % threads === t));
+  const bytes = await Promise.all(
+    parts.map(
+      (part) =>
+        new Promise<number>((done, fail) => {
+          const w = new Worker(PARSE_FLOOR_WORKER, { eval: true, workerData: { root: dir, base, files: part } });
+          w.once('message', (n: number) => void w.terminate().then(() => done(n)));
+          w.once('error', fail);
+        }),
+    ),
+  );
+  process.stdout.write(JSON.stringify({ files: files.length, bytes: bytes.reduce((a, b) => a + b, 0) }));
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const floorArg = args.indexOf('--parse-floor');
+  if (floorArg >= 0) return parseFloor(args[floorArg + 1]!, Number(args[floorArg + 2]));
   const source = args.find((a) => !a.startsWith('--'));
   const runsArg = args.indexOf('--runs');
   const runs = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1])) : 1;
@@ -128,12 +186,23 @@ async function main(): Promise<void> {
     const target = pickFileToChange(dir);
     const ctags: Measure[] = [];
     const full: Measure[] = [];
+    const fullAlone: Measure[] = [];
     const incremental: Measure[] = [];
     const noop: Measure[] = [];
+    const parse1: Measure[] = [];
+    const parseN: Measure[] = [];
+    const cores = availableParallelism();
+    const self = fileURLToPath(import.meta.url);
+    const floor = (threads: number): Measure => measure(process.execPath, [...process.execArgv, self, '--parse-floor', dir, String(threads)], dir);
     let stats: Record<string, unknown> = {};
     let incStats: Record<string, unknown> = {};
+    let parsed: { files: number; bytes: number } = { files: 0, bytes: 0 };
     for (let i = 0; i < runs; i++) {
       ctags.push(measure('ctags', ['-R', '-f', join(tmpdir(), `ragent-bench-tags-${process.pid}`), '--exclude=.git', '--exclude=.ragent', '.'], dir));
+      parse1.push(floor(1));
+      parseN.push(floor(cores));
+      parsed = JSON.parse(parseN.at(-1)!.stdout) as typeof parsed;
+      fullAlone.push(measure(process.execPath, [BIN, 'index', '--repo', dir, '--json', '--full'], dir, { RAGENT_INDEX_SNAPSHOT: '0' }));
       const f = measure(process.execPath, [BIN, 'index', '--repo', dir, '--json', '--full'], dir);
       full.push(f);
       stats = JSON.parse(f.stdout) as Record<string, unknown>;
@@ -149,19 +218,22 @@ async function main(): Promise<void> {
       cpuS: median(ms.map((m) => m.cpuS)),
       rssMb: median(ms.map((m) => m.rssMb)),
     });
-    const floor = pick(ctags).wallS;
+    const base = pick(ctags).wallS;
     const out = [
       `repository: ${source} (${tracked} tracked files; indexed ${stats.files} files, ${stats.symbols} symbols, ${stats.chunks} chunks, ${stats.edges} edges)`,
       `runs: ${runs} (median); node ${process.version}; ${cpus().length} cores; load average ${loadStart} at start, ${loadAverage()} at end; changed file: ${target}`,
       '',
       `| ${'run'.padEnd(36)} | wall s | cpu s  | peak RSS MB | vs ctags | note |`,
       `|${'-'.repeat(38)}|--------|--------|-------------|----------|------|`,
-      row('ctags -R (floor)', pick(ctags), floor),
-      row('ragent index --full (hash embedder)', pick(full), floor, workMs(full)),
-      row('ragent index, nothing changed', pick(noop), floor, workMs(noop)),
-      row('ragent index, one file changed', pick(incremental), floor, `${workMs(incremental)}; parsed ${incStats.changed}`),
+      row('ctags -R (floor)', pick(ctags), base),
+      row('tree-sitter parse only, 1 thread', pick(parse1), base, `${parsed.files} files, ${(parsed.bytes / 1e6).toFixed(1)} M chars`),
+      row(`tree-sitter parse only, ${cores} threads`, pick(parseN), base),
+      row('ragent index --full (hash embedder)', pick(full), base, workMs(full)),
+      row('  the same, without snapshot refresh', pick(fullAlone), base, workMs(fullAlone)),
+      row('ragent index, nothing changed', pick(noop), base, workMs(noop)),
+      row('ragent index, one file changed', pick(incremental), base, `${workMs(incremental)}; parsed ${incStats.changed}`),
       '',
-      `goals: full ≤ 4x ctags (${(pick(full).wallS / floor).toFixed(2)}x), one-file re-index < 1.5 s (${pick(incremental).wallS.toFixed(2)} s), peak RSS < 1536 MB (${Math.max(pick(full).rssMb, pick(incremental).rssMb).toFixed(0)} MB)`,
+      `goals: full ≤ 4x ctags (${(pick(full).wallS / base).toFixed(2)}x), one-file re-index < 1.5 s (${pick(incremental).wallS.toFixed(2)} s), peak RSS < 1536 MB (${Math.max(pick(full).rssMb, pick(incremental).rssMb).toFixed(0)} MB)`,
     ];
     process.stdout.write(out.join('\n') + '\n');
     const ragentSize = execFileSync('du', ['-sm', join(dir, '.ragent')], { encoding: 'utf8' }).split('\t')[0];
