@@ -12,14 +12,14 @@ export interface Lookup<V> {
 /** Strings `0..length-1`, stored as UTF-8 bytes; string i is `bytes[offsets[i]..offsets[i+1])`. */
 export class StringColumn {
   private readonly buf: Buffer;
-  private readonly cache: Array<string | undefined>;
+  // Made on the first read: most columns of a loaded snapshot are never read by a query.
+  private cache: Array<string | undefined> | undefined;
 
   constructor(
     readonly offsets: Uint32Array,
     readonly bytes: Uint8Array,
   ) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.cache = new Array<string | undefined>(Math.max(0, offsets.length - 1));
   }
 
   /** A column holding `values`. */
@@ -41,6 +41,7 @@ export class StringColumn {
 
   /** String i (decoded once, then kept). */
   get(i: number): string {
+    this.cache ??= new Array<string | undefined>(this.length);
     let s = this.cache[i];
     if (s === undefined) {
       const a = this.offsets[i]!;
@@ -192,9 +193,14 @@ export function patchTable(
   const slots = new Int32Array(addedKeys.length);
   let from = 0;
   addedKeys.forEach((k, j) => (from = slots[j] = old.insertionPoint(k, from)));
-  const starts: number[] = [0];
-  const values: number[] = [];
-  const counts: number[] = [];
+  let extraValues = 0;
+  for (const v of added.values()) extraValues += v.length;
+  const keys = old.size + addedKeys.length;
+  const starts = new Uint32Array(keys + 1);
+  const values = new Uint32Array(old.values.length + extraValues);
+  const counts = new Uint32Array(keys);
+  let written = 0;
+  let emitted = 0;
   const pieces: StringPiece[] = [];
   let runFrom = 0;
   // Old keys [runFrom, k) are copied as one run of key bytes until a key changes its place.
@@ -202,42 +208,47 @@ export function patchTable(
     if (k > runFrom) pieces.push({ column: old.keys, from: runFrom, to: k });
   };
   let j = 0;
-  const emit = (vals: number[], count: number): void => {
-    for (const v of vals) values.push(v);
-    starts.push(values.length);
-    counts.push(count);
+  const emit = (count: number): void => {
+    counts[emitted++] = count;
+    starts[emitted] = written;
   };
   for (let k = 0; k <= old.size; k++) {
     // Added keys new to the table that sort before old key k.
     while (j < addedKeys.length && slots[j] === k && (k === old.size || old.keys.get(k) !== addedKeys[j])) {
       flush(k);
       runFrom = k;
-      const vals = [...added.get(addedKeys[j]!)!];
+      const vals = added.get(addedKeys[j]!)!;
       pieces.push({ values: [addedKeys[j]!] });
-      emit(vals, countOf(Uint32Array.from(vals)));
+      values.set(vals, written);
+      written += vals.length;
+      emit(countOf(values.subarray(written - vals.length, written)));
       j++;
     }
     if (k === old.size) break;
-    const vals: number[] = [];
+    const first = written;
     let dropped = false;
     for (let v = old.start[k]!; v < old.start[k + 1]!; v++) {
       const m = map[old.values[v]!]!;
-      if (m >= 0) vals.push(m);
+      if (m >= 0) values[written++] = m;
       else dropped = true;
     }
     let extra: readonly number[] = [];
     if (j < addedKeys.length && slots[j] === k && old.keys.get(k) === addedKeys[j]) extra = added.get(addedKeys[j++]!)!;
-    const merged = extra.length ? mergeAscending(vals, extra) : vals;
-    if (!merged.length) {
+    if (extra.length) {
+      const merged = mergeAscending(Array.from(values.subarray(first, written)), extra);
+      values.set(merged, first);
+      written = first + merged.length;
+    }
+    if (written === first) {
       // The key goes: the run of copied keys ends before it.
       flush(k);
       runFrom = k + 1;
       continue;
     }
-    emit(merged, dropped || extra.length ? countOf(Uint32Array.from(merged)) : old.counts[k]!);
+    emit(dropped || extra.length ? countOf(values.subarray(first, written)) : old.counts[k]!);
   }
   flush(old.size);
-  return new SortedTable(joinStrings(pieces), Uint32Array.from(starts), Uint32Array.from(values), Uint32Array.from(counts));
+  return new SortedTable(joinStrings(pieces), starts.slice(0, emitted + 1), values.slice(0, written), counts.slice(0, emitted));
 }
 
 function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
