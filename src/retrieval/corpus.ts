@@ -9,7 +9,7 @@ import type { Lookup } from './columns.js';
 import { buildGraph } from './graph-build.js';
 import type { CodeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
-import { readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
+import { holdsState, loadSnapshotFile, readSnapshot, writeSnapshot, type SnapshotData, type SnapshotFile } from './snapshot.js';
 import { bundlesOf, chunkByIdIn, chunkTableOf, definedInOf, definitionsOf, edgeTableOf, fileStarts, idOrderOf, storedChunks } from './tables.js';
 
 export interface CorpusFile {
@@ -68,7 +68,22 @@ export function loadCorpus(reader: IndexReader): Promise<Corpus> {
   return c;
 }
 
+/** Snapshots read ahead of the index being open, with their corpus, by repository root. */
+const prefetched = new Map<string, { file: SnapshotFile; corpus: Corpus }>();
+
+/**
+ * Read the repository's snapshot and build its corpus before the index is open (that takes a while), so
+ * the two overlap. The first `loadCorpus` for the repository takes it when it holds the index's state.
+ */
+export function prefetchCorpus(root: string): void {
+  const file = loadSnapshotFile(root);
+  if (file) prefetched.set(root, { file, corpus: corpusOf(null as unknown as IndexReader, file.data) });
+}
+
 async function buildCorpus(reader: IndexReader): Promise<Corpus> {
+  const early = prefetched.get(reader.root);
+  prefetched.delete(reader.root);
+  if (early && holdsState(early.file, reader.root, reader.meta)) return { ...early.corpus, reader };
   const snap = readSnapshot(reader.root, reader.meta);
   if (snap) return corpusOf(reader, snap);
   return corpusOf(reader, await rebuildSnapshot(reader));

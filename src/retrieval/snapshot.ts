@@ -273,11 +273,30 @@ function ascending(a: Uint32Array, bytes: number, what: string): void {
   for (let i = 1; i < a.length; i++) if (a[i]! < a[i - 1]!) throw new Damaged(`${what}: offsets go back`);
 }
 
-/**
- * The snapshot for this index state, or null when there is none, it is stale, or it is damaged. Every
- * index and offset is checked against the sizes it refers to, so a damaged file is never read out of range.
- */
+/** A snapshot file as read, before it is known which index state it must hold. */
+export interface SnapshotFile {
+  uid: string;
+  index: Header['index'];
+  data: SnapshotData;
+}
+
+/** Whether a snapshot file holds index state `meta` (its own, or one it was carried to). */
+export function holdsState(file: SnapshotFile, root: string, meta: IndexMeta): boolean {
+  return sameState(file, root, meta);
+}
+
+/** The snapshot for this index state, or null when there is none, it is stale, or it is damaged. */
 export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null {
+  const file = loadSnapshotFile(root);
+  return file && holdsState(file, root, meta) ? file.data : null;
+}
+
+/**
+ * The repository's snapshot file, whatever state it holds; null when there is none or it is damaged.
+ * Every index and offset is checked against the sizes it refers to, so a damaged file is never read
+ * out of range.
+ */
+export function loadSnapshotFile(root: string): SnapshotFile | null {
   let buf: Buffer;
   try {
     buf = readFileSync(snapshotFile(root));
@@ -288,7 +307,7 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
     const jsonLength = Number(buf.readBigUInt64LE(0));
     check(jsonLength > 0 && 8 + jsonLength <= buf.length, 'header');
     const header = JSON.parse(buf.subarray(8, 8 + jsonLength).toString('utf8')) as Header;
-    if (header.format !== FORMAT || !sameState(header, root, meta)) return null;
+    if (header.format !== FORMAT) return null;
     check(header.bytes === buf.length, 'length');
     const bodyStart = 8 + Math.ceil(jsonLength / 8) * 8;
     // Views need aligned memory: a large file's buffer is its own allocation; a small one may share a pool.
@@ -383,7 +402,7 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
     within(from, header.edgePaths.length, 'edge paths');
     within(to, header.edgePaths.length, 'edge paths');
     within(edgeKind, header.edgeKinds.length, 'edge kinds');
-    return {
+    const data: SnapshotData = {
       chunks,
       bundles,
       idOrder,
@@ -405,6 +424,7 @@ export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null
       },
       templateTokens: header.templateTokens,
     };
+    return { uid: header.uid, index: header.index, data };
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { IndexReader } from '../../../indexers/types.js';
-import { UsageError } from '../../errors.js';
+import { RagentError, UsageError } from '../../errors.js';
 import { positiveInt } from '../options.js';
 import { commandContext, printJson, type CommandContext } from '../context.js';
 
@@ -10,11 +10,24 @@ interface SearchFlags {
   json?: boolean;
 }
 
-/** Open the repository's index for a query command; warnings (say, vectors left out) go to stderr. */
+/**
+ * Open the repository's index for a query command; warnings (say, vectors left out) go to stderr. The
+ * store loads on a worker thread while this one reads the retrieval snapshot, so the two overlap.
+ */
 export async function openForQuery(ctx: CommandContext): Promise<IndexReader> {
   // The index and retrieval load on demand, so other commands start fast.
-  const { openIndex } = await import('../../../indexers/store/index.js');
-  return openIndex(ctx.repo, ctx.config);
+  const [{ openQueryReader }, { prefetchCorpus }] = await Promise.all([import('../../retrieval/query-reader.js'), import('../../retrieval/corpus.js')]);
+  const opening = openQueryReader(ctx.repo, ctx.config);
+  opening.catch(() => undefined);
+  prefetchCorpus(ctx.repo);
+  try {
+    return await opening;
+  } catch (err) {
+    if (err instanceof RagentError) throw err;
+    // No worker thread to be had: open the store here.
+    const { openIndex } = await import('../../../indexers/store/index.js');
+    return openIndex(ctx.repo, ctx.config);
+  }
 }
 
 /** Print warnings of a ranking on stderr. */
