@@ -56,8 +56,11 @@ interface Held {
 }
 const emptyHeld = (): Held => ({ chunks: [], edges: [], files: [], bytes: 0 });
 
-/** Held rows are added once they pass this size, bounding memory on very large repositories. */
-const MAX_HELD_BYTES = 512 * 1024 * 1024;
+/**
+ * Held rows are added once they pass this size. Adding copies them once more (to Arrow IPC for the native
+ * side), so this bounds the memory of a large first run; each add makes one more fragment.
+ */
+const MAX_HELD_BYTES = 48 * 1024 * 1024;
 
 /** Paths per delete statement; keeps SQL filters a reasonable size. */
 const DELETE_BATCH = 500;
@@ -106,6 +109,8 @@ export interface OpenWriterOptions {
   full?: boolean;
   /** When to optimize tables (tests lower the thresholds). */
   optimize?: Partial<OptimizePolicy>;
+  /** Bytes of rows held for fresh tables before they are added (tests lower it). */
+  heldBytes?: number;
 }
 
 function lockFile(root: string): string {
@@ -149,6 +154,8 @@ export class IndexWriter {
   private readonly written = { chunks: 0, edges: 0, files: 0 };
   /** Rows for fresh tables not added yet (see `write`). */
   private held = emptyHeld();
+  /** Adds made to each fresh table: each one is a fragment. */
+  private readonly adds = { chunks: 0, edges: 0, files: 0 };
 
   private constructor(
     readonly root: string,
@@ -162,6 +169,7 @@ export class IndexWriter {
     /** Meta as found on opening; its `updatedAt` is '' until a run completes. */
     readonly previous: IndexMeta | null,
     private readonly policy: OptimizePolicy,
+    private readonly heldBytes: number,
   ) {
     this.fresh = fresh;
   }
@@ -177,6 +185,7 @@ export class IndexWriter {
     if (!existsSync(join(dir, '.gitignore'))) writeFileSync(join(dir, '.gitignore'), '*\n');
     acquireLock(root);
     const policy = { ...DEFAULT_POLICY, ...opts.optimize };
+    const heldBytes = opts.heldBytes ?? MAX_HELD_BYTES;
     try {
       const db = await lancedb.connect(indexDir(root));
       const previous = await readMeta(db);
@@ -197,7 +206,7 @@ export class IndexWriter {
         const chunks = await fresh.createEmptyTable(TABLES.chunks, chunksSchema(opts.embedder.dimensions));
         const edges = await fresh.createEmptyTable(TABLES.edges, edgesSchema);
         const meta = await fresh.createEmptyTable(TABLES.meta, metaSchema);
-        const writer = new IndexWriter(root, fresh, files, chunks, edges, meta, opts.embedder, true, null, policy);
+        const writer = new IndexWriter(root, fresh, files, chunks, edges, meta, opts.embedder, true, null, policy, heldBytes);
         // Meta last: from here on the (empty) index opens and answers.
         await writer.writeMeta('');
         return writer;
@@ -205,7 +214,7 @@ export class IndexWriter {
       const [files, chunks, edges, meta] = await Promise.all(
         [TABLES.files, TABLES.chunks, TABLES.edges, TABLES.meta].map((t) => db.openTable(t)),
       );
-      return new IndexWriter(root, db, files!, chunks!, edges!, meta!, opts.embedder, false, previous, policy);
+      return new IndexWriter(root, db, files!, chunks!, edges!, meta!, opts.embedder, false, previous, policy, heldBytes);
     } catch (err) {
       rmSync(lockFile(root), { force: true });
       throw err;
@@ -245,9 +254,10 @@ export class IndexWriter {
 
   /**
    * Replace the rows of these files: chunks and edges first, the files-table rows last. Into tables created
-   * by this run, rows are held (as Arrow, compact) and added in one commit per table when the run finishes:
-   * one fragment each, so there is nothing to compact afterwards (compacting sympy's eight batch fragments
-   * cost more than a second). A run killed before then leaves the empty tables, and the next run redoes all.
+   * by this run, rows are held (as Arrow, compact) and added in few large commits (one when the run finishes,
+   * for all but very large repositories): few fragments, which are not compacted afterwards (compacting
+   * sympy's eight 256-file fragments cost more than a second). Files whose rows were not added yet when a
+   * run is killed have no files-table row, so the next run redoes them.
    */
   async write(updates: readonly FileUpdate[]): Promise<void> {
     if (!updates.length) return;
@@ -263,15 +273,17 @@ export class IndexWriter {
       }
     }
     if (this.fresh) {
-      const held = this.held;
-      if (chunks.length) held.chunks.push(toArrow(chunksSchema(this.embedder.dimensions), chunks));
-      if (edges.length) held.edges.push(toArrow(edgesSchema, edges));
-      held.files.push(toArrow(filesSchema, updates.map((u) => u.file)));
-      held.bytes += [held.chunks, held.edges, held.files].reduce((n, list) => n + (list.at(-1)?.data[0]?.byteLength ?? 0), 0);
+      const hold = (list: ArrowTable[], table: ArrowTable): void => {
+        list.push(table);
+        this.held.bytes += table.data.reduce((n, d) => n + d.byteLength, 0);
+      };
+      if (chunks.length) hold(this.held.chunks, toArrow(chunksSchema(this.embedder.dimensions), chunks));
+      if (edges.length) hold(this.held.edges, toArrow(edgesSchema, edges));
+      hold(this.held.files, toArrow(filesSchema, updates.map((u) => u.file)));
       this.written.chunks += chunks.length;
       this.written.edges += edges.length;
       this.written.files += updates.length;
-      if (held.bytes > MAX_HELD_BYTES) await this.flush();
+      if (this.held.bytes > this.heldBytes) await this.flush();
       return;
     }
     this.written.chunks += await this.deleteIn(this.chunks, 'path', paths);
@@ -289,11 +301,13 @@ export class IndexWriter {
   private async flush(): Promise<void> {
     const { chunks, edges, files } = this.held;
     this.held = emptyHeld();
-    const add = async (table: lancedb.Table, parts: ArrowTable[]): Promise<void> => {
-      if (parts.length) await table.add(new ArrowTable(parts.flatMap((p) => p.batches)));
+    const add = async (name: keyof typeof this.adds, table: lancedb.Table, parts: ArrowTable[]): Promise<void> => {
+      if (!parts.length) return;
+      await table.add(new ArrowTable(parts.flatMap((p) => p.batches)));
+      this.adds[name]++;
     };
-    await Promise.all([add(this.chunks, chunks), add(this.edges, edges)]);
-    await add(this.files, files);
+    await Promise.all([add('chunks', this.chunks, chunks), add('edges', this.edges, edges)]);
+    await add('files', this.files, files);
   }
 
   /** Store new modification times for files whose content did not change (only their files-table rows). */
@@ -342,12 +356,15 @@ export class IndexWriter {
     // run killed while building them leaves an index that answers, and the next run builds them.
     await this.writeMeta(new Date().toISOString());
     await Promise.all([this.buildSearchIndexes(), alongside?.()]);
-    for (const [table, written] of [
-      [this.chunks, this.written.chunks],
-      [this.edges, this.written.edges],
-      [this.files, this.written.files],
-      [this.meta, 1],
+    for (const [table, written, adds] of [
+      [this.chunks, this.written.chunks, this.adds.chunks],
+      [this.edges, this.written.edges, this.adds.edges],
+      [this.files, this.written.files, this.adds.files],
+      [this.meta, 1, 0],
     ] as const) {
+      // A table this run filled in several adds is left as written: compacting would rewrite every row just
+      // written (about a second on sympy) for no gain in search. Later runs' policy compacts it in time.
+      if (this.fresh && adds > 1) continue;
       await tidy(table, written, this.policy);
     }
   }

@@ -150,6 +150,59 @@ describe('index store', () => {
     db.close();
   });
 
+  it('adds the rows of a first run in one commit, or in several past the held size, without compacting them', async () => {
+    const versions = async (root: string) => {
+      const db = await lancedb.connect(indexDir(root));
+      const n = (await (await db.openTable('chunks')).listVersions()).length;
+      db.close();
+      return n;
+    };
+    const batches = [0, 1, 2, 3].map((b) => Array.from({ length: 5 }, (_, i) => update(`b${b}/f${i}.ts`, [chunk(`b${b}/f${i}.ts`, `fn${b}x${i}`, 'x')])));
+    const run = async (root: string, heldBytes?: number): Promise<number[]> => {
+      const w = await IndexWriter.open(root, { embedder: EMBEDDER, heldBytes });
+      const seen: number[] = [];
+      for (const b of batches) {
+        await w.write(b);
+        const index = await openIndex(root);
+        seen.push((await index.allChunks()).length);
+        await index.close();
+      }
+      await w.finish();
+      await w.close();
+      return seen;
+    };
+
+    const whole = tempRoot();
+    // Nothing is added before the run finishes: a run killed here leaves the empty index.
+    expect(await run(whole)).toEqual([0, 0, 0, 0]);
+    expect(await versions(whole)).toBe(1);
+
+    const parts = tempRoot();
+    // A held size below one batch: every write is added at once, each as its own fragment.
+    expect(await run(parts, 1)).toEqual([5, 10, 15, 20]);
+    expect(await versions(parts)).toBeGreaterThan(1);
+    for (const root of [whole, parts]) {
+      const index = await openIndex(root);
+      expect((await index.allChunks()).map((c) => c.name).sort()).toEqual(batches.flat().map((u) => u.chunks[0]!.name).sort());
+      expect(await index.allFiles()).toHaveLength(20);
+      expect((await index.fullTextSearch('fn2x3', 1))[0]!.chunk.name).toBe('fn2x3');
+      await index.close();
+    }
+
+    // The next run on the uncompacted table replaces rows as usual.
+    const w = await IndexWriter.open(parts, { embedder: EMBEDDER });
+    expect(w.fresh).toBe(false);
+    await w.write([update('b1/f1.ts', [chunk('b1/f1.ts', 'renamed', 'y')], 'new')]);
+    await w.finish();
+    await w.close();
+    const index = await openIndex(parts);
+    const names = (await index.allChunks()).map((c) => c.name);
+    expect(names).toHaveLength(20);
+    expect(names).toContain('renamed');
+    expect(names).not.toContain('fn1x1');
+    await index.close();
+  });
+
   it('refuses to open a missing index, with the hint to build it', async () => {
     const err = await openIndex(tempRoot()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IndexError);
