@@ -9,6 +9,7 @@ import { loadCorpus, type Corpus } from './corpus.js';
 import { codeGraph, personalizedPageRank } from './graph.js';
 import { analyzeQuery, type QueryAnalysis } from './query.js';
 import {
+  directoryLift,
   fulltextChunks,
   fileNameFiles,
   fulltextFiles,
@@ -37,6 +38,8 @@ export interface RankOptions {
   rrfK?: number;
   /** How much of its file's score a chunk inherits in the chunk ranking (default 0.25). */
   fileShare?: number;
+  /** How much a file gains from lying under a directory the task's title names (default 0.3). */
+  dirLift?: number;
   /** Told when a signal could not run (say, the embedding server is down) and was left out. */
   onWarning?: (message: string) => void;
 }
@@ -65,6 +68,8 @@ const FILE_SHARE = 0.25;
 // Weight of another form of a prose word (`counted` → `count`) relative to the word: enough to reach
 // code spelled with the root, little enough that a stray form cannot outrank the words themselves.
 const WORD_FORM_SHARE = 0.25;
+// How much a file gains from lying under a directory the task's title names.
+const DIR_LIFT = 0.3;
 
 /** Rank the chunks and files of an index for a query. Deterministic for the same index and query. */
 export async function rank(reader: IndexReader, text: string, opts: RankOptions = {}): Promise<Ranking> {
@@ -102,14 +107,15 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   if (w.graph > 0 && seeds.length) {
     lists.push({ signal: 'graph', level: 'chunk', items: personalizedPageRank(codeGraph(c), seeds) });
   }
-  const prelimFiles = fuseFiles(c, lists, w, k);
+  const lifted = directoryLift(c, q, opts.dirLift ?? DIR_LIFT);
+  const prelimFiles = fuseFiles(c, lists, w, k, lifted);
   if (w.tests > 0) {
     const ranked = prelimFiles.order.map((id) => ({ id, score: prelimFiles.score[id]! }));
     lists.push(weighByPrior(c, testFiles(c, q, ranked)));
   }
 
   const chunks = fuseChunks(c, lists, w, k);
-  const files = fuseFiles(c, lists, w, k);
+  const files = fuseFiles(c, lists, w, k, lifted);
   const chunkScore = new Float64Array(c.chunks.length);
   for (let i = 0; i < c.chunks.length; i++) {
     const f = c.chunkFile[i]!;
@@ -172,7 +178,7 @@ function fuseChunks(c: Corpus, lists: RankedList[], w: SignalWeights, k: number)
 }
 
 /** File scores: file lists count as they are; chunk lists count by each file's best-ranked chunk. */
-function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights, k: number): Fused {
+function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights, k: number, lifted: Map<number, number>): Fused {
   const score = new Float64Array(c.files.length);
   const signals = new Map<number, Set<SignalName>>();
   for (const l of lists) {
@@ -193,7 +199,7 @@ function fuseFiles(c: Corpus, lists: RankedList[], w: SignalWeights, k: number):
       mark(signals, it.id, l.signal);
     });
   }
-  for (let f = 0; f < score.length; f++) score[f]! *= c.files[f]!.prior;
+  for (let f = 0; f < score.length; f++) score[f]! *= c.files[f]!.prior * (lifted.get(f) ?? 1);
   return { score, order: orderOf(score), signals };
 }
 

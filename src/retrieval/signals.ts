@@ -27,6 +27,8 @@ export interface RankedList {
 }
 
 const LIST_DEPTH = 200;
+// Largest share of the source files a directory the title names may hold and still mark an area.
+const DIR_SHARE = 0.5;
 // Weight of a name seen only in a fenced code block against one written in the prose.
 const FENCED_SHARE = 0.5;
 
@@ -293,4 +295,53 @@ export function testFiles(c: Corpus, q: QueryAnalysis, ranked: RankedItem[]): Ra
   ranked.slice(0, 30).forEach((it, r) => lift(it.id, 1 / (1 + r)));
   for (const p of q.paths) for (const i of candidatesFor(c, p)) if (pathMatch(p, c.files[i]!.path) >= 2) lift(i, 1);
   return { signal: 'tests', level: 'file', items: sorted(scores) };
+}
+
+const dirWords = new WeakMap<Corpus, Map<string, number[]>>();
+
+/** Word of a directory name → files anywhere under a directory with that word, built once per corpus. */
+function filesByDirWord(c: Corpus): Map<string, number[]> {
+  let m = dirWords.get(c);
+  if (m) return m;
+  m = new Map();
+  const wordsOf = new Map<string, string[]>();
+  for (let i = 0; i < c.files.length; i++) {
+    const path = c.files[i]!.path.toLowerCase();
+    const words = new Set<string>();
+    for (const dir of path.split('/').slice(0, -1)) {
+      let ws = wordsOf.get(dir);
+      if (!ws) wordsOf.set(dir, (ws = codeTokens(dir)));
+      for (const w of ws) words.add(w);
+    }
+    for (const w of words) {
+      const a = m.get(w);
+      if (a) a.push(i);
+      else m.set(w, [i]);
+    }
+  }
+  dirWords.set(c, m);
+  return m;
+}
+
+/**
+ * Files under a directory that the task's title names (`WebGL …` → `src/webgl/`), each with a factor
+ * `1 + lift`: the area an issue is filed under is where its fix usually lies. A directory holding much
+ * of the source (the package itself, `src/`) marks no area.
+ */
+export function directoryLift(c: Corpus, q: QueryAnalysis, lift: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const title = new Set(codeTokens(q.text.split('\n', 1)[0] ?? '').filter((t) => t.length >= 3));
+  if (!title.size || lift <= 0) return out;
+  const byWord = filesByDirWord(c);
+  let sources = 0;
+  for (const f of c.files) if (f.role === 'source') sources++;
+  for (const w of [...title].sort()) {
+    const files = byWord.get(w);
+    if (!files) continue;
+    let inSource = 0;
+    for (const f of files) if (c.files[f]!.role === 'source') inSource++;
+    if (inSource > sources * DIR_SHARE) continue;
+    for (const f of files) out.set(f, (out.get(f) ?? 1) * (1 + lift));
+  }
+  return out;
 }
