@@ -50,6 +50,9 @@ const PROSE = new Set(
   ),
 );
 
+// Python builtins that call a special method of their argument.
+const DUNDER_BUILTINS = new Set(['str', 'repr', 'len', 'hash', 'bool', 'iter', 'next', 'format', 'bytes', 'abs', 'dir', 'reversed']);
+
 const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
 
 /** Whether a bare word looks like code rather than English: camelCase, snake_case, ALLCAPS, digits, `$`. */
@@ -87,6 +90,13 @@ export function analyzeQuery(text: string): QueryAnalysis {
   for (const f of frames) if (f.func) identifiers.push(f.func);
   const inProse = new Set(codeNames(clean.replace(FENCE, ' '), []));
   for (const f of frames) if (f.func) inProse.add(f.func);
+  // `str(x)` runs `x.__str__`: a builtin called in the task names the special method behind it.
+  for (const id of [...identifiers]) {
+    if (!DUNDER_BUILTINS.has(id)) continue;
+    const special = `__${id}__`;
+    identifiers.push(special);
+    if (inProse.has(id)) inProse.add(special);
+  }
 
   for (const m of text.matchAll(PATHLIKE)) {
     const p = normalisePath(m[1]!);
