@@ -9,7 +9,7 @@ import type { Lookup } from './columns.js';
 import { buildGraph } from './graph-build.js';
 import type { CodeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
-import { holdsState, loadSnapshotFile, readSnapshot, writeSnapshot, type SnapshotData, type SnapshotFile } from './snapshot.js';
+import { holdsState, loadSnapshotFile, writeSnapshot, type QueryData, type SnapshotData, type SnapshotFile } from './snapshot.js';
 import { bundlesOf, chunkByIdIn, chunkTableOf, definedInOf, definitionsOf, edgeTableOf, fileStarts, idOrderOf, storedChunks } from './tables.js';
 
 export interface CorpusFile {
@@ -69,14 +69,14 @@ export function loadCorpus(reader: IndexReader): Promise<Corpus> {
 }
 
 /** Snapshots read ahead of the index being open, with their corpus, by repository root. */
-const prefetched = new Map<string, { file: SnapshotFile; corpus: Corpus }>();
+const prefetched = new Map<string, { file: SnapshotFile<QueryData>; corpus: Corpus }>();
 
 /**
  * Read the repository's snapshot and build its corpus before the index is open (that takes a while), so
  * the two overlap. The first `loadCorpus` for the repository takes it when it holds the index's state.
  */
 export function prefetchCorpus(root: string): void {
-  const file = loadSnapshotFile(root);
+  const file = loadSnapshotFile(root, 'query');
   if (file) prefetched.set(root, { file, corpus: corpusOf(null as unknown as IndexReader, file.data) });
 }
 
@@ -84,8 +84,8 @@ async function buildCorpus(reader: IndexReader): Promise<Corpus> {
   const early = prefetched.get(reader.root);
   prefetched.delete(reader.root);
   if (early && holdsState(early.file, reader.root, reader.meta)) return { ...early.corpus, reader };
-  const snap = readSnapshot(reader.root, reader.meta);
-  if (snap) return corpusOf(reader, snap);
+  const file = loadSnapshotFile(reader.root, 'query');
+  if (file && holdsState(file, reader.root, reader.meta)) return corpusOf(reader, file.data);
   return corpusOf(reader, await rebuildSnapshot(reader));
 }
 
@@ -145,7 +145,7 @@ export function snapshotDataOf(chunks: ChunkRecord[], edges: readonly EdgeRecord
 }
 
 /** The corpus over snapshot data; chunk fields decode as queries read them. */
-function corpusOf(reader: IndexReader, s: SnapshotData): Corpus {
+function corpusOf(reader: IndexReader, s: QueryData): Corpus {
   const t = s.chunks;
   const chunks = storedChunks(t);
   const files: CorpusFile[] = [];

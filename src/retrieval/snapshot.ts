@@ -6,7 +6,7 @@
  * and a stale, damaged or unreadable snapshot is ignored (and rewritten), never trusted.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
@@ -17,8 +17,8 @@ import type { ChunkTable, EdgeTable } from './tables.js';
 
 const FORMAT = 4;
 
-/** What a snapshot holds: the corpus's columns and everything derived from them that a query reads. */
-export interface SnapshotData {
+/** What a query reads of a snapshot: the corpus's columns and the lookups derived from them. */
+export interface QueryData {
   chunks: ChunkTable;
   /** Per file: 1 when it is a built bundle of other files' definitions. */
   bundles: Uint8Array;
@@ -26,16 +26,20 @@ export interface SnapshotData {
   idOrder: Uint32Array;
   /** Lower-case definition name → defining chunks, with the number of files defining it. */
   defs: SortedTable;
-  /** Qualified name → files defining it, for telling bundles (kept so an update re-checks only the files it touches). */
-  definedIn: SortedTable;
   chunkText: Bm25Parts;
   fileText: Bm25Parts;
   graph: CodeGraph;
+  templateTokens: string[];
+}
+
+/** Everything a snapshot holds: what a query reads, and what an update needs to redo only part of it. */
+export interface SnapshotData extends QueryData {
+  /** Qualified name → files defining it, for telling bundles (kept so an update re-checks only the files it touches). */
+  definedIn: SortedTable;
   /** The graph's links by the file that made them, so an update makes only some of them again. */
   links: GraphLinks;
   /** The edges the graph was built from, so an update can rebuild it without reading the store. */
   edges: EdgeTable;
-  templateTokens: string[];
 }
 
 type ArrayKind = 'u8' | 'u16' | 'u32' | 'f32';
@@ -49,6 +53,8 @@ interface Header {
   index: { schemaVersion: number; updatedAt: string; embedder: string; dimensions: number };
   /** Length of the whole file, so a file cut short is told from a whole one. */
   bytes: number;
+  /** Where (in the body) the sections only an update reads begin: a query reads the file up to there. */
+  queryBytes: number;
   chunks: number;
   paths: string[];
   kinds: string[];
@@ -186,11 +192,13 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     ['file.bundle', data.bundles],
     ['chunk.idOrder', data.idOrder],
     ...table('def', data.defs),
-    ...table('definedIn', data.definedIn),
     ...bm25('chunkText', data.chunkText),
     ...bm25('fileText', data.fileText),
     ['graph.offsets', data.graph.offsets],
     ['graph.targets', data.graph.targets],
+  ];
+  const updateOnly: Array<[string, NumArray]> = [
+    ...table('definedIn', data.definedIn),
     ['links.start', data.links.start],
     ['links.lo', data.links.lo],
     ['links.hi', data.links.hi],
@@ -204,7 +212,9 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
   ];
   const sections: Section[] = [];
   let offset = 0;
-  for (const [name, a] of arrays) {
+  let queryBytes = 0;
+  for (const [name, a] of arrays.concat(updateOnly)) {
+    if (name === updateOnly[0]![0]) queryBytes = offset;
     sections.push({ name, kind: kindOf(a), offset, length: a.length });
     offset += Math.ceil(a.byteLength / 8) * 8;
   }
@@ -213,6 +223,7 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     uid: randomUUID(),
     index: stamp(meta),
     bytes: 0,
+    queryBytes,
     chunks: t.file.length,
     paths: t.paths,
     kinds: t.kinds,
@@ -241,7 +252,7 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
   length.writeBigUInt64LE(BigInt(json.length), 0);
   const padding = (n: number): Buffer => Buffer.alloc((8 - (n % 8)) % 8);
   const pieces: Uint8Array[] = [length, json, padding(json.length)];
-  for (const [, a] of arrays) pieces.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), padding(a.byteLength));
+  for (const [, a] of arrays.concat(updateOnly)) pieces.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), padding(a.byteLength));
   writeAtomically(snapshotFile(root), pieces);
   rmSync(snapshotStampFile(root), { force: true });
   for (const f of FORMER_FILES) rmSync(join(root, '.ragent', 'retrieval', f), { force: true });
@@ -274,32 +285,66 @@ function ascending(a: Uint32Array, bytes: number, what: string): void {
 }
 
 /** A snapshot file as read, before it is known which index state it must hold. */
-export interface SnapshotFile {
+export interface SnapshotFile<D extends QueryData = SnapshotData> {
   uid: string;
   index: Header['index'];
-  data: SnapshotData;
+  data: D;
 }
 
 /** Whether a snapshot file holds index state `meta` (its own, or one it was carried to). */
-export function holdsState(file: SnapshotFile, root: string, meta: IndexMeta): boolean {
+export function holdsState(file: SnapshotFile<QueryData>, root: string, meta: IndexMeta): boolean {
   return sameState(file, root, meta);
 }
 
 /** The snapshot for this index state, or null when there is none, it is stale, or it is damaged. */
 export function readSnapshot(root: string, meta: IndexMeta): SnapshotData | null {
-  const file = loadSnapshotFile(root);
+  const file = loadSnapshotFile(root, 'all');
   return file && holdsState(file, root, meta) ? file.data : null;
+}
+
+/** The whole file, or (for a query) the part up to the sections only an update reads. */
+function readPart(file: string, part: 'query' | 'all'): { buf: Buffer; size: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    let end = size;
+    if (part === 'query') {
+      // The header says where the query's part ends; read it first, then up to there.
+      const head = Buffer.alloc(8);
+      if (readSync(fd, head, 0, 8, 0) === 8) {
+        const jsonLength = Number(head.readBigUInt64LE(0));
+        if (jsonLength > 0 && 8 + jsonLength <= size) {
+          const json = Buffer.alloc(jsonLength);
+          readSync(fd, json, 0, jsonLength, 8);
+          const m = /"queryBytes":(\d+)/.exec(json.toString('utf8'));
+          if (m) end = Math.min(size, 8 + Math.ceil(jsonLength / 8) * 8 + Number(m[1]));
+        }
+      }
+    }
+    const buf = Buffer.allocUnsafe(end);
+    for (let at = 0; at < end; ) {
+      const n = readSync(fd, buf, at, end - at, at);
+      if (!n) throw new Error('file cut short');
+      at += n;
+    }
+    return { buf, size };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
  * The repository's snapshot file, whatever state it holds; null when there is none or it is damaged.
- * Every index and offset is checked against the sizes it refers to, so a damaged file is never read
- * out of range.
+ * A query reads only what it needs (`'query'`); an update reads it all. Every index and offset read is
+ * checked against the sizes it refers to, so a damaged file is never read out of range.
  */
-export function loadSnapshotFile(root: string): SnapshotFile | null {
+export function loadSnapshotFile(root: string, part: 'query'): SnapshotFile<QueryData> | null;
+export function loadSnapshotFile(root: string, part: 'all'): SnapshotFile<SnapshotData> | null;
+export function loadSnapshotFile(root: string, part: 'query' | 'all'): SnapshotFile<QueryData> | null {
   let buf: Buffer;
+  let size: number;
   try {
-    buf = readFileSync(snapshotFile(root));
+    ({ buf, size } = readPart(snapshotFile(root), part));
   } catch {
     return null;
   }
@@ -308,7 +353,7 @@ export function loadSnapshotFile(root: string): SnapshotFile | null {
     check(jsonLength > 0 && 8 + jsonLength <= buf.length, 'header');
     const header = JSON.parse(buf.subarray(8, 8 + jsonLength).toString('utf8')) as Header;
     if (header.format !== FORMAT) return null;
-    check(header.bytes === buf.length, 'length');
+    check(header.bytes === size, 'length');
     const bodyStart = 8 + Math.ceil(jsonLength / 8) * 8;
     // Views need aligned memory: a large file's buffer is its own allocation; a small one may share a pool.
     const body = buf.byteOffset % 8 === 0 ? buf : new Uint8Array(buf);
@@ -365,7 +410,6 @@ export function loadSnapshotFile(root: string): SnapshotFile | null {
       return new SortedTable(strings(`${name}.keys`, keys), start, values, view(`${name}.counts`, 'u32', keys));
     };
     const defs = table('def', header.defKeys, n);
-    const definedIn = table('definedIn', header.definedInKeys, files);
     const bm25 = (name: string, terms: number, docs: number): Bm25Parts => {
       const start = view<Uint32Array>(`${name}.start`, 'u32', terms + 1);
       const postDoc = view<Uint32Array>(`${name}.postDoc`, 'u32');
@@ -387,6 +431,18 @@ export function loadSnapshotFile(root: string): SnapshotFile | null {
     ascending(offsets, targets.length, 'graph');
     check(offsets[n] === targets.length, 'graph');
     within(targets, n, 'graph');
+    const query: QueryData = {
+      chunks,
+      bundles,
+      idOrder,
+      defs,
+      chunkText: bm25('chunkText', header.chunkTerms, n),
+      fileText: bm25('fileText', header.fileTerms, files),
+      graph: { offsets, targets },
+      templateTokens: header.templateTokens,
+    };
+    if (part === 'query') return { uid: header.uid, index: header.index, data: query };
+    const definedIn = table('definedIn', header.definedInKeys, files);
     const linkStart = view<Uint32Array>('links.start', 'u32', files + 1);
     const lo = view<Uint32Array>('links.lo', 'u32');
     const hi = view<Uint32Array>('links.hi', 'u32', lo.length);
@@ -403,14 +459,8 @@ export function loadSnapshotFile(root: string): SnapshotFile | null {
     within(to, header.edgePaths.length, 'edge paths');
     within(edgeKind, header.edgeKinds.length, 'edge kinds');
     const data: SnapshotData = {
-      chunks,
-      bundles,
-      idOrder,
-      defs,
+      ...query,
       definedIn,
-      chunkText: bm25('chunkText', header.chunkTerms, n),
-      fileText: bm25('fileText', header.fileTerms, files),
-      graph: { offsets, targets },
       links,
       edges: {
         paths: header.edgePaths,
@@ -422,7 +472,6 @@ export function loadSnapshotFile(root: string): SnapshotFile | null {
         fromSymbol: strings('edge.fromSymbol', edgeCount),
         target: strings('edge.target', edgeCount),
       },
-      templateTokens: header.templateTokens,
     };
     return { uid: header.uid, index: header.index, data };
   } catch {
