@@ -334,21 +334,22 @@ export function patchBm25(old: Bm25Parts, map: Int32Array, added: AddedDoc[], do
   }
 
   const oldTerms = old.terms.length;
+  let extra = 0;
+  for (const ds of addDocs.values()) extra += ds.length;
+  // One pass, into arrays as long as the postings can get (removals only shorten them).
   const start = new Uint32Array(terms.length + 1);
-  for (let t = 0; t < terms.length; t++) {
-    let n = addDocs.get(t)?.length ?? 0;
-    if (t < oldTerms) for (let k = old.start[t]!; k < old.start[t + 1]!; k++) if (map[old.postDoc[k]!]! >= 0) n++;
-    start[t + 1] = start[t]! + n;
-  }
-  const postDoc = new Uint32Array(start[terms.length]!);
+  const postDoc = new Uint32Array(old.postDoc.length + extra);
   const postTf = new Uint16Array(postDoc.length);
+  const none: number[] = [];
+  let out = 0;
   for (let t = 0; t < terms.length; t++) {
-    let out = start[t]!;
-    const ds = addDocs.get(t) ?? [];
-    const tfs = addTfs.get(t) ?? [];
+    start[t] = out;
+    const ds = addDocs.get(t) ?? none;
+    const tfs = addTfs.get(t) ?? none;
     let j = 0;
     if (t < oldTerms) {
-      for (let k = old.start[t]!; k < old.start[t + 1]!; k++) {
+      const end = old.start[t + 1]!;
+      for (let k = old.start[t]!; k < end; k++) {
         const d = map[old.postDoc[k]!]!;
         if (d < 0) continue;
         for (; j < ds.length && ds[j]! < d; j++, out++) {
@@ -364,5 +365,6 @@ export function patchBm25(old: Bm25Parts, map: Int32Array, added: AddedDoc[], do
       postTf[out] = tfs[j]!;
     }
   }
-  return { terms, start, postDoc, postTf, docLen, k1: old.k1, b: old.b };
+  start[terms.length] = out;
+  return { terms, start, postDoc: postDoc.subarray(0, out), postTf: postTf.subarray(0, out), docLen, k1: old.k1, b: old.b };
 }
