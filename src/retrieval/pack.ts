@@ -1,6 +1,6 @@
 /**
  * `packContext`: the code a model needs for a task, packed into a token budget. Order of filling:
- * the code the task names outright; then the best-ranked symbol of each of the best files; then the
+ * the code the task names outright; then the best-ranked symbols of each of the best files; then the
  * top-ranked symbols, each with what a reader needs (the file's imports, the enclosing class's header, a
  * few lines around, or a small file whole), interleaved with the rest of the best files; then a repository map of the next-ranked files. Line ranges are merged per
  * file, so no line appears twice, and the final text is counted exactly: `tokens <= budget`, always.
@@ -52,7 +52,10 @@ export interface PackOptions extends RankOptions {
    * its code ranks (default 0.04; 0 turns it off).
    */
   wholeFileShare?: number;
-  /** How many of the best files get their best-ranked chunk before any file gets a second (default 10). */
+  /**
+   * How many of the best files get their best two ranked chunks before the rest is filled by score
+   * (default: one per 2,700 tokens of budget, at most 10).
+   */
   breadthFiles?: number;
 }
 
@@ -127,7 +130,11 @@ interface Block {
 
 const FILE_FILL = 0.25;
 const FILL_FILES = 20;
+// The breadth pass reaches one file per this many tokens of budget, at most ten, and takes two chunks
+// of each, best first across the files.
 const BREADTH_FILES = 10;
+const BREADTH_TOKENS = 2_700;
+const BREADTH_ROUNDS = 2;
 // A fix often touches a second place in the same small file; reading it whole costs little.
 const WHOLE_FILE_SHARE = 0.04;
 
@@ -310,17 +317,24 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
     attempt(classHeaderReq(i));
   };
 
-  // 2. Breadth first: the best-ranked chunk of each of the best files, since a fix often spans files.
-  const breadth = Math.min(opts.breadthFiles ?? BREADTH_FILES, r.fileOrder.length);
-  const best = new Map<number, number>();
+  // 2. Breadth first: the best-ranked chunk of each of the best files, then their second best, since a
+  // fix often spans files.
+  const breadth = Math.min(opts.breadthFiles ?? Math.min(BREADTH_FILES, Math.round(budget / BREADTH_TOKENS)), r.fileOrder.length);
+  /** Per file of the breadth pass: chunk-order positions of its best chunks, one per round. */
+  const picks = new Map<number, number[]>();
   const wanted = new Set(r.fileOrder.slice(0, breadth));
-  for (let k = 0; k < r.chunkOrder.length && best.size < wanted.size; k++) {
+  for (let k = 0; k < r.chunkOrder.length; k++) {
     const f = c.chunkFile[r.chunkOrder[k]!]!;
-    if (wanted.has(f) && !best.has(f)) best.set(f, k);
+    if (!wanted.has(f)) continue;
+    const a = picks.get(f) ?? [];
+    if (a.length < BREADTH_ROUNDS) a.push(k);
+    picks.set(f, a);
   }
-  for (const f of r.fileOrder.slice(0, breadth)) {
-    const k = best.get(f);
-    if (k !== undefined && total < limit) takeRanked(r.chunkOrder[k]!, k);
+  for (let round = 0; round < BREADTH_ROUNDS; round++) {
+    for (const f of r.fileOrder.slice(0, breadth)) {
+      const k = picks.get(f)?.[round];
+      if (k !== undefined && total < limit) takeRanked(r.chunkOrder[k]!, k);
+    }
   }
 
   // 3. Ranked symbols with their reading aids, interleaved with the rest of the best files.

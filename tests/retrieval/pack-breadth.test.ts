@@ -46,7 +46,7 @@ afterAll(async () => {
   await fx?.close();
 });
 
-const paths = (breadthFiles?: number, budget = 1000): Set<string> =>
+const paths = (breadthFiles?: number, budget = 6000): Set<string> =>
   new Set(packRanking(ranking, budget, { counter: fastBpeCounter(), breadthFiles }).items.filter((i) => i.kind !== 'map').map((i) => i.path));
 
 describe('packing breadth', () => {
@@ -59,6 +59,12 @@ describe('packing breadth', () => {
 
   it('gives each of the best files its best code before the first file a second block', () => {
     expect(paths()).toContain('src/sizes.js');
+    expect(paths(2, 1_000)).toContain('src/sizes.js');
+  });
+
+  it('reaches fewer files on a small budget', () => {
+    // One file per 2,700 tokens: none below 1,350.
+    expect(paths(undefined, 1_000)).toEqual(new Set(['src/tooltip.js']));
   });
 
   it('without the breadth pass the large file takes the whole budget', () => {
