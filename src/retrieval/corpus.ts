@@ -76,8 +76,12 @@ const prefetched = new Map<string, { file: SnapshotFile<QueryData>; corpus: Corp
  * the two overlap. The first `loadCorpus` for the repository takes it when it holds the index's state.
  */
 export function prefetchCorpus(root: string): void {
-  const file = loadSnapshotFile(root, 'query');
-  if (file) prefetched.set(root, { file, corpus: corpusOf(null as unknown as IndexReader, file.data) });
+  try {
+    const file = loadSnapshotFile(root, 'query');
+    if (file) prefetched.set(root, { file, corpus: corpusOf(null as unknown as IndexReader, file.data) });
+  } catch {
+    // Reading ahead only saves time: the corpus is loaded the ordinary way.
+  }
 }
 
 async function buildCorpus(reader: IndexReader): Promise<Corpus> {

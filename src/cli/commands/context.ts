@@ -37,8 +37,10 @@ async function runContext(task: string | undefined, flags: ContextFlags, cmd: Co
   const text = readTask(task, flags.taskFile);
   const ctx = commandContext(cmd);
   const budget = flags.budget ? positiveInt(flags.budget, '--budget') : defaultBudget(ctx.config);
-  const reader = await openForQuery(ctx);
-  const [{ packRanking, rank }, { fastBpeCounter }] = await Promise.all([import('../../retrieval/index.js'), import('../../retrieval/count.js')]);
+  // Retrieval and the token counter load while the index opens on its worker thread.
+  const loading = Promise.all([import('../../retrieval/index.js'), import('../../retrieval/count.js')]);
+  const reader = await openForQuery(ctx, async () => void (await loading)[1].fastBpeCounter());
+  const [{ packRanking, rank }, { fastBpeCounter }] = await loading;
   try {
     const ranking = await rank(reader, text, { weights: ctx.config.retrieval.weights, onWarning: warn });
     const context = packRanking(ranking, budget, { counter: modelTokenCounter(ctx.repo, ctx.config.model.name, fastBpeCounter()) });

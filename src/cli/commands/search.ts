@@ -12,14 +12,16 @@ interface SearchFlags {
 
 /**
  * Open the repository's index for a query command; warnings (say, vectors left out) go to stderr. The
- * store loads on a worker thread while this one reads the retrieval snapshot, so the two overlap.
+ * store loads on a worker thread while this one reads the retrieval snapshot and does `meanwhile`.
  */
-export async function openForQuery(ctx: CommandContext): Promise<IndexReader> {
+export async function openForQuery(ctx: CommandContext, meanwhile?: () => Promise<void>): Promise<IndexReader> {
   // The index and retrieval load on demand, so other commands start fast.
-  const [{ openQueryReader }, { prefetchCorpus }] = await Promise.all([import('../../retrieval/query-reader.js'), import('../../retrieval/corpus.js')]);
+  const { openQueryReader } = await import('../../retrieval/query-reader.js');
   const opening = openQueryReader(ctx.repo, ctx.config);
   opening.catch(() => undefined);
+  const { prefetchCorpus } = await import('../../retrieval/corpus.js');
   prefetchCorpus(ctx.repo);
+  await meanwhile?.();
   try {
     return await opening;
   } catch (err) {
