@@ -10,6 +10,7 @@ import { codeGraph, personalizedPageRank } from './graph.js';
 import { analyzeQuery, type QueryAnalysis } from './query.js';
 import {
   directoryLift,
+  saysGenerated,
   fulltextChunks,
   fileNameFiles,
   fulltextFiles,
@@ -70,6 +71,7 @@ const FILE_SHARE = 0.25;
 const WORD_FORM_SHARE = 0.25;
 // How much a file gains from lying under a directory the task's title names.
 const DIR_LIFT = 0.3;
+const GENERATED_PRIOR = 0.2;
 
 /** Rank the chunks and files of an index for a query. Deterministic for the same index and query. */
 export async function rank(reader: IndexReader, text: string, opts: RankOptions = {}): Promise<Ranking> {
@@ -108,6 +110,15 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
     lists.push({ signal: 'graph', level: 'chunk', items: personalizedPageRank(codeGraph(c), seeds) });
   }
   const lifted = directoryLift(c, q, opts.dirLift ?? DIR_LIFT);
+  // Files that call themselves generated (built bundles) weigh like generated paths do.
+  const generated = new Map<number, number>();
+  for (const l of lists) {
+    for (const it of l.items) {
+      const f = l.level === 'file' ? it.id : c.chunkFile[it.id]!;
+      if (!generated.has(f)) generated.set(f, saysGenerated(c, f) ? GENERATED_PRIOR : 1);
+    }
+  }
+  for (const [f, x] of generated) if (x !== 1) lifted.set(f, (lifted.get(f) ?? 1) * x);
   const prelimFiles = fuseFiles(c, lists, w, k, lifted);
   if (w.tests > 0) {
     const ranked = prelimFiles.order.map((id) => ({ id, score: prelimFiles.score[id]! }));
@@ -120,7 +131,7 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   for (let i = 0; i < c.chunks.length; i++) {
     const f = c.chunkFile[i]!;
     const own = chunks.score[i]!;
-    chunkScore[i] = own > 0 ? c.files[f]!.prior * (own + (opts.fileShare ?? FILE_SHARE) * files.score[f]!) : 0;
+    chunkScore[i] = own > 0 ? c.files[f]!.prior * (generated.get(f) ?? 1) * (own + (opts.fileShare ?? FILE_SHARE) * files.score[f]!) : 0;
   }
   const chunkOrder = orderOf(chunkScore);
   const named = new Set<number>();

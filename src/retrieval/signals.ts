@@ -2,7 +2,7 @@
  * The ranking signals. Each turns the analysed query into a ranked list of chunks or of files; fusion
  * combines the lists by rank, so a signal's scores only need to order its own list.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { codeTokens } from '../../indexers/tokenize.js';
 import type { Bm25Index } from './bm25.js';
@@ -344,4 +344,35 @@ export function directoryLift(c: Corpus, q: QueryAnalysis, lift: number): Map<nu
     for (const f of files) out.set(f, (out.get(f) ?? 1) * (1 + lift));
   }
   return out;
+}
+
+// A banner a build tool writes at the top of what it generates.
+const GENERATED_BANNER = /\b(do not edit|auto-?generated|generated (from|by)|this file (is|was) (auto-?)?generated)\b/i;
+const HEAD_BYTES = 1_500;
+const banners = new WeakMap<Corpus, Map<number, boolean>>();
+
+/**
+ * Whether a file's first lines say a tool generated it (`DO NOT EDIT … generated from files in ./src/`):
+ * a built bundle that repeats the sources, where fixes do not go. Read once per file and corpus.
+ */
+export function saysGenerated(c: Corpus, f: number): boolean {
+  let known = banners.get(c);
+  if (!known) banners.set(c, (known = new Map()));
+  let says = known.get(f);
+  if (says === undefined) {
+    says = false;
+    try {
+      const fd = openSync(join(c.reader.root, c.files[f]!.path), 'r');
+      try {
+        const buf = Buffer.alloc(HEAD_BYTES);
+        says = GENERATED_BANNER.test(buf.toString('utf8', 0, readSync(fd, buf, 0, HEAD_BYTES, 0)));
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // A file that cannot be read is judged by its path alone.
+    }
+    known.set(f, says);
+  }
+  return says;
 }
