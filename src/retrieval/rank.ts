@@ -72,6 +72,7 @@ const WORD_FORM_SHARE = 0.25;
 // How much a file gains from lying under a directory the task's title names.
 const DIR_LIFT = 0.3;
 const GENERATED_PRIOR = 0.2;
+const GENERATED_CHECK = 100;
 
 /** Rank the chunks and files of an index for a query. Deterministic for the same index and query. */
 export async function rank(reader: IndexReader, text: string, opts: RankOptions = {}): Promise<Ranking> {
@@ -110,15 +111,11 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
     lists.push({ signal: 'graph', level: 'chunk', items: personalizedPageRank(codeGraph(c), seeds) });
   }
   const lifted = directoryLift(c, q, opts.dirLift ?? DIR_LIFT);
-  // Files that call themselves generated (built bundles) weigh like generated paths do.
+  // Files that call themselves generated (built bundles) weigh like generated paths do; only the best
+  // candidates are read to find out.
   const generated = new Map<number, number>();
-  for (const l of lists) {
-    for (const it of l.items) {
-      const f = l.level === 'file' ? it.id : c.chunkFile[it.id]!;
-      if (!generated.has(f)) generated.set(f, saysGenerated(c, f) ? GENERATED_PRIOR : 1);
-    }
-  }
-  for (const [f, x] of generated) if (x !== 1) lifted.set(f, (lifted.get(f) ?? 1) * x);
+  for (const f of fuseFiles(c, lists, w, k, lifted).order.slice(0, GENERATED_CHECK)) if (saysGenerated(c, f)) generated.set(f, GENERATED_PRIOR);
+  for (const [f, x] of generated) lifted.set(f, (lifted.get(f) ?? 1) * x);
   const prelimFiles = fuseFiles(c, lists, w, k, lifted);
   if (w.tests > 0) {
     const ranked = prelimFiles.order.map((id) => ({ id, score: prelimFiles.score[id]! }));
