@@ -5,7 +5,7 @@
 import type { ChunkRecord, EdgeRecord, IndexReader, Language } from '../../indexers/types.js';
 import { codeTokens } from '../../indexers/tokenize.js';
 import { Bm25Index } from './bm25.js';
-import type { Lookup } from './columns.js';
+import { SortedTable, type Lookup } from './columns.js';
 import { buildGraph } from './graph-build.js';
 import type { CodeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
@@ -49,7 +49,7 @@ export interface Corpus {
   /** Lower-case basename → files with that name (a mentioned path can only match these). */
   filesByBasename: Map<string, number[]>;
   /** Word of a file name (`controller.bar.js` → controller, bar) → files whose name has it. */
-  filesByNameWord: Map<string, number[]>;
+  filesByNameWord: Lookup<number[]>;
 }
 
 /** Paths of issue and pull-request templates, whose tokens an issue repeats without meaning. */
@@ -135,6 +135,7 @@ export function snapshotDataOf(chunks: ChunkRecord[], edges: readonly EdgeRecord
   const { graph, links } = buildGraph(table, edgeTable, defs);
   return {
     chunks: table,
+    nameWords: nameWordsOf(table.paths),
     bundles: bundlesOf(table, definedIn),
     idOrder: idOrderOf(table),
     defs,
@@ -171,11 +172,9 @@ function corpusOf(reader: IndexReader, s: QueryData): Corpus {
   }
   const fileByPath = new Map<string, number>();
   const filesByBasename = new Map<string, number[]>();
-  const filesByNameWord = new Map<string, number[]>();
   files.forEach((f, i) => {
     fileByPath.set(f.path, i);
     push(filesByBasename, f.path.slice(f.path.lastIndexOf('/') + 1).toLowerCase(), i);
-    for (const w of new Set(codeTokens(f.stem.replace(/\./g, ' ')))) push(filesByNameWord, w, i);
   });
   return {
     reader,
@@ -191,7 +190,7 @@ function corpusOf(reader: IndexReader, s: QueryData): Corpus {
     graph: s.graph,
     templateTokens: new Set(s.templateTokens),
     filesByBasename,
-    filesByNameWord,
+    filesByNameWord: s.nameWords,
   };
 }
 
@@ -201,6 +200,20 @@ export function pathTokens(path: string): string[] {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((t) => t.length > 1);
+}
+
+/** Words of a file's name (`controller.bar.js` → controller, bar), which a task may use for the file. */
+export function fileNameWords(path: string): Set<string> {
+  return new Set(codeTokens(stemOf(path).replace(/\./g, ' ')));
+}
+
+/** Word of a file name → the files (by index in `paths`) whose name has it. */
+export function nameWordsOf(paths: readonly string[]): SortedTable {
+  const groups = new Map<string, number[]>();
+  paths.forEach((p, i) => {
+    for (const w of fileNameWords(p)) push(groups, w, i);
+  });
+  return SortedTable.of(groups, new Map([...groups].map(([k, v]) => [k, v.length])));
 }
 
 /** Lower-case basename without its extensions. */

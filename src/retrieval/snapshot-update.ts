@@ -9,7 +9,7 @@ import { openIndex } from '../../indexers/store/index.js';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
 import { joinStrings, patchTable, type StringColumn, type StringPiece } from './columns.js';
-import { chunkTokens, compareChunks, pathTokens, rebuildSnapshot, TEMPLATE } from './corpus.js';
+import { chunkTokens, compareChunks, fileNameWords, pathTokens, rebuildSnapshot, TEMPLATE } from './corpus.js';
 import { updateGraph } from './graph-build.js';
 import { carrySnapshot, readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
 import { bundleNamesIn, codeOf, definitionsIn, dictIndex, filesAmong, fileStarts, isBundle, pathIdOf, type ChunkTable, type EdgeTable } from './tables.js';
@@ -168,6 +168,9 @@ export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData 
   }
   const defs = patchTable(old.defs, chunkMap, addedDefs, (chunks) => filesAmong(table, chunks));
   const definedIn = patchTable(old.definedIn, fileMap, addedNames, (files) => files.length);
+  const addedWords = new Map<string, number[]>();
+  for (const { f } of freshFiles) for (const w of fileNameWords(paths[f]!)) addTo(addedWords, w, [f]);
+  const nameWords = patchTable(old.nameWords, fileMap, addedWords, (files) => files.length);
 
   // Names the change defines or defined, for the graph's references by name.
   const names = new Set(addedDefs.keys());
@@ -199,6 +202,7 @@ export function updatedData(old: SnapshotData, delta: IndexDelta): SnapshotData 
 
   return {
     chunks: table,
+    nameWords,
     bundles,
     idOrder: updatedIdOrder(old.idOrder, chunkMap, addedIds, table),
     defs,

@@ -15,7 +15,7 @@ import type { GraphLinks } from './graph-build.js';
 import type { CodeGraph } from './graph.js';
 import type { ChunkTable, EdgeTable } from './tables.js';
 
-const FORMAT = 4;
+const FORMAT = 5;
 
 /** What a query reads of a snapshot: the corpus's columns and the lookups derived from them. */
 export interface QueryData {
@@ -26,6 +26,8 @@ export interface QueryData {
   idOrder: Uint32Array;
   /** Lower-case definition name → defining chunks, with the number of files defining it. */
   defs: SortedTable;
+  /** Word of a file name → files whose name has it. */
+  nameWords: SortedTable;
   chunkText: Bm25Parts;
   fileText: Bm25Parts;
   graph: CodeGraph;
@@ -62,6 +64,7 @@ interface Header {
   edgePaths: string[];
   edgeKinds: string[];
   defKeys: number;
+  nameWordKeys: number;
   definedInKeys: number;
   linkTargetKeys: number;
   chunkTerms: number;
@@ -192,6 +195,7 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     ['file.bundle', data.bundles],
     ['chunk.idOrder', data.idOrder],
     ...table('def', data.defs),
+    ...table('nameWords', data.nameWords),
     ...bm25('chunkText', data.chunkText),
     ...bm25('fileText', data.fileText),
     ['graph.offsets', data.graph.offsets],
@@ -231,6 +235,7 @@ export function writeSnapshot(root: string, meta: IndexMeta, data: SnapshotData)
     edgePaths: e.paths,
     edgeKinds: e.kinds,
     defKeys: data.defs.size,
+    nameWordKeys: data.nameWords.size,
     definedInKeys: data.definedIn.size,
     linkTargetKeys: data.links.targets.size,
     chunkTerms: data.chunkText.terms.length,
@@ -410,6 +415,7 @@ export function loadSnapshotFile(root: string, part: 'query' | 'all'): SnapshotF
       return new SortedTable(strings(`${name}.keys`, keys), start, values, view(`${name}.counts`, 'u32', keys));
     };
     const defs = table('def', header.defKeys, n);
+    const nameWords = table('nameWords', header.nameWordKeys, files);
     const bm25 = (name: string, terms: number, docs: number): Bm25Parts => {
       const start = view<Uint32Array>(`${name}.start`, 'u32', terms + 1);
       const postDoc = view<Uint32Array>(`${name}.postDoc`, 'u32');
@@ -436,6 +442,7 @@ export function loadSnapshotFile(root: string, part: 'query' | 'all'): SnapshotF
       bundles,
       idOrder,
       defs,
+      nameWords,
       chunkText: bm25('chunkText', header.chunkTerms, n),
       fileText: bm25('fileText', header.fileTerms, files),
       graph: { offsets, targets },

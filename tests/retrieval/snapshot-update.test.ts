@@ -42,6 +42,7 @@ function comparable(s: SnapshotData) {
     bundles: [...s.bundles],
     idOrder: [...s.idOrder],
     defs: s.defs.keys.all().map((k) => [k, s.defs.get(k), s.defs.count(k)]),
+    nameWords: s.nameWords.keys.all().map((k) => [k, s.nameWords.get(k), s.nameWords.count(k)]),
     definedIn: s.definedIn.keys.all().map((k) => [k, s.definedIn.get(k), s.definedIn.count(k)]),
     links: [...s.links.start].map((_, f) => {
       const out: string[] = [];
