@@ -31,8 +31,8 @@ const MAX_DELTA_FILES = 2000;
 /** Files per write: bounds memory and the size of each LanceDB commit. */
 const BATCH_FILES = 256;
 
-/** Batches analysed ahead of the one being written. */
-const AHEAD_BATCHES = 4;
+/** Batches analysed ahead of the one being written: 64 slices queued keep every thread busy. */
+const AHEAD_BATCHES = 2;
 
 /**
  * Below this many bytes of source to analyse, a worker thread (its own parsers, caches and compiled code:
@@ -211,8 +211,8 @@ export async function indexRepository(
       p.catch(() => {});
       return p;
     };
-    // Analysis runs up to AHEAD_BATCHES ahead of the batch being written, so the workers do not wait for
-    // the store between batches; the window bounds the results held in memory.
+    // Analysis runs ahead of the batch being written, so the threads do not wait for the store between
+    // batches; the window bounds the results held in memory.
     const ahead: ReturnType<typeof analyseBatch>[] = [];
     let submitted = 0;
     const fill = (): void => {
