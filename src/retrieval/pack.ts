@@ -1,6 +1,6 @@
 /**
  * `packContext`: the code a model needs for a task, packed into a token budget. Order of filling:
- * the code the task names outright; then the best-ranked symbols of each of the best files; then the
+ * the code the task names outright (with its doc comment); then the best-ranked symbols of each of the best files; then the
  * top-ranked symbols, each with what a reader needs (the file's imports, the enclosing class's header, a
  * few lines around, or a small file whole), interleaved with the rest of the best files; then a repository map of the next-ranked files. Line ranges are merged per
  * file, so no line appears twice, and the final text is counted exactly: `tokens <= budget`, always.
@@ -138,6 +138,16 @@ const BREADTH_ROUNDS = 2;
 // A fix often touches a second place in the same small file; reading it whole costs little.
 const WHOLE_FILE_SHARE = 0.04;
 
+const COMMENT_LINE = /^\s*(\/\*\*?|\*|\/\/)/;
+
+/** First line of the JS/TS comment block that ends right above line `start`, or `start` when there is none. */
+export function commentStart(lines: string[] | null, start: number): number {
+  if (!lines) return start;
+  let n = start - 1;
+  while (n >= 1 && COMMENT_LINE.test(lines[n - 1]!)) n--;
+  return n + 1;
+}
+
 const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})\s+from\b|(const|let|var)\s+[\w${}\s,:]+=\s*require\()/;
 
 // The longest reasons a header can give, for bounding a header's tokens before its lines are known.
@@ -254,9 +264,12 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
     return true;
   };
 
-  const chunkReq = (i: number, reason: string, pad: number): Request => {
+  /** A chunk's lines, `pad` more each side; with `doc`, from the start of the comment block above it. */
+  const chunkReq = (i: number, reason: string, pad: number, doc = false): Request => {
     const ch = c.chunks[i]!;
-    return { path: ch.path, start: ch.startLine - pad, end: ch.endLine + pad, kind: ch.kind, reason };
+    const documented = doc && ch.language !== 'python' && ch.kind !== 'header' && ch.kind !== 'text';
+    const start = documented ? commentStart(cache.lines(ch.path), ch.startLine) : ch.startLine;
+    return { path: ch.path, start: Math.min(start, ch.startLine - pad), end: ch.endLine + pad, kind: ch.kind, reason };
   };
   const importsReq = (path: string): Request | null => {
     const lines = cache.lines(path);
@@ -303,8 +316,8 @@ export function packRanking(r: Ranking, budget: number, opts: PackOptions & { ca
     return ok;
   };
 
-  // 1. What the task names outright.
-  for (const i of r.named) attempt(chunkReq(i, 'named in task', 0));
+  // 1. What the task names outright, with its doc comment: a fix to what it promises lands there.
+  for (const i of r.named) attempt(chunkReq(i, 'named in task', 0, true));
 
   /** A ranked chunk with its reading aids: the whole file when small, its imports, the enclosing class's header. */
   const takeRanked = (i: number, k: number): void => {
