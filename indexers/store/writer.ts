@@ -7,10 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { Table as ArrowTable } from 'apache-arrow';
 import { IndexError } from '../../src/errors.js';
 import type { EdgeRecord, IndexMeta } from '../types.js';
 import {
+  arrow,
   chunksSchema,
   edgesSchema,
   filesSchema,
@@ -46,6 +46,8 @@ export interface OptimizePolicy {
   vectorIndexRows: number;
 }
 const DEFAULT_POLICY: OptimizePolicy = { alwaysRows: 20_000, rewriteFraction: 0.05, maxVersions: 48, vectorIndexRows: VECTOR_INDEX_MIN_ROWS };
+
+type ArrowTable = InstanceType<typeof arrow.Table>;
 
 /** Rows held for fresh tables, as Arrow tables per write. */
 interface Held {
@@ -303,7 +305,7 @@ export class IndexWriter {
     this.held = emptyHeld();
     const add = async (name: keyof typeof this.adds, table: lancedb.Table, parts: ArrowTable[]): Promise<void> => {
       if (!parts.length) return;
-      await table.add(new ArrowTable(parts.flatMap((p) => p.batches)));
+      await table.add(new arrow.Table(parts.flatMap((p) => p.batches)));
       this.adds[name]++;
     };
     await Promise.all([add('chunks', this.chunks, chunks), add('edges', this.edges, edges)]);
