@@ -92,6 +92,16 @@ if (!process.env.RAGENT_FROM_SOURCE) {
     built = false;
   }
 }
+// A query command's index starts opening on a worker thread now, loading the store while the CLI loads.
+const command = process.argv[2];
+if (built && (command === 'context' || command === 'search')) {
+  const at = process.argv.findIndex((a) => a === '--repo' || a.startsWith('--repo='));
+  const dir = at < 0 ? undefined : process.argv[at].startsWith('--repo=') ? process.argv[at].slice(7) : process.argv[at + 1];
+  import(pathToFileURL(join(dist, 'src', 'retrieval', 'query-reader.js')).href).then(
+    (m) => m.openQueryReaderEarly(dir),
+    () => undefined,
+  );
+}
 let mod;
 if (built) {
   mod = await import(pathToFileURL(join(dist, 'src', 'cli', 'main.js')).href);

@@ -95,32 +95,62 @@ class QueryReader implements IndexReader {
   }
 }
 
+type Opened = { worker: Worker; root?: string; meta?: IndexMeta; error?: WorkerFailure | Error };
+
+function spawn(data: { root?: string; dir?: string; config?: RagentConfig }): { worker: Worker; opened: Promise<Opened> } {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`./query-worker${ext}`, import.meta.url).href;
+  const worker = new Worker(bootstrapSource(entry), { eval: true, workerData: data });
+  const opened = new Promise<Opened>((resolve) => {
+    const done = (o: Omit<Opened, 'worker'>): void => {
+      worker.off('message', first);
+      worker.off('error', failed);
+      worker.off('exit', exited);
+      resolve({ worker, ...o });
+    };
+    const first = (m: { open?: IndexMeta; root?: string; error?: WorkerFailure }): void =>
+      done(m.error ? { error: m.error } : { meta: m.open!, root: m.root! });
+    const failed = (err: Error): void => done({ error: err });
+    const exited = (): void => done({ error: new IndexError('the index reader stopped before opening the index', 'run the command again') });
+    worker.on('message', first);
+    worker.on('error', failed);
+    worker.on('exit', exited);
+  });
+  return { worker, opened };
+}
+
+let early: { worker: Worker; opened: Promise<Opened> } | undefined;
+
+/**
+ * Start opening the index of the repository at `dir` (the `--repo` value; the current directory's
+ * repository when absent) before the command line is even parsed. `openQueryReader` takes the worker
+ * when it opened the repository the command asks for; otherwise it is stopped.
+ */
+export function openQueryReaderEarly(dir: string | undefined): void {
+  const { worker, opened } = spawn({ dir });
+  // Not yet wanted by anyone: it must not hold the process open (say, after a usage error).
+  worker.unref();
+  early = { worker, opened };
+}
+
 /**
  * Open the repository's index for queries, the store loading on a worker thread. Fails like `openIndex`
  * (an `IndexError` saying to run `ragent index`) when there is no usable index.
  */
-export function openQueryReader(root: string, config: RagentConfig): Promise<IndexReader> {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const entry = new URL(`./query-worker${ext}`, import.meta.url).href;
-  const worker = new Worker(bootstrapSource(entry), { eval: true, workerData: { root, config } });
-  return new Promise((resolve, reject) => {
-    const first = (m: { open?: IndexMeta; error?: WorkerFailure }): void => {
-      worker.off('error', failed);
-      worker.off('exit', exited);
-      if (m.error) {
-        void worker.terminate();
-        reject(raised(m.error));
-      } else resolve(new QueryReader(root, m.open!, worker, config));
-    };
-    const failed = (err: Error): void => {
-      worker.off('message', first);
-      worker.off('error', failed);
-      worker.off('exit', exited);
-      reject(err);
-    };
-    const exited = (): void => failed(new IndexError('the index reader stopped before opening the index', 'run the command again'));
-    worker.once('message', first);
-    worker.once('error', failed);
-    worker.once('exit', exited);
-  });
+export async function openQueryReader(root: string, config: RagentConfig): Promise<IndexReader> {
+  const ahead = early;
+  early = undefined;
+  if (ahead) {
+    // Awaited now: the worker must keep the process alive until it answers.
+    ahead.worker.ref();
+    const o = await ahead.opened;
+    if (!o.error && o.root === root) return new QueryReader(root, o.meta!, o.worker, config);
+    void o.worker.terminate();
+  }
+  const o = await spawn({ root, config }).opened;
+  if (o.error) {
+    void o.worker.terminate();
+    throw o.error instanceof Error ? o.error : raised(o.error);
+  }
+  return new QueryReader(root, o.meta!, o.worker, config);
 }

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openIndex } from '../../indexers/store/index.js';
 import type { RagentConfig } from '../config/schema.js';
 import { RagentError } from '../errors.js';
+import { resolveRepoRoot } from '../util/repo.js';
 
 /** A failure as it crosses threads: enough to raise the same kind of error on the other side. */
 export interface WorkerFailure {
@@ -20,8 +21,10 @@ const failure = (err: unknown): WorkerFailure => {
 };
 
 const port = parentPort!;
-const { root, config } = workerData as { root: string; config: RagentConfig };
+// Started early (before the command line is parsed) it gets the `--repo` value and finds the root itself.
+const { root: given, dir, config } = workerData as { root?: string; dir?: string; config?: RagentConfig };
 try {
+  const root = given ?? resolveRepoRoot(dir);
   const reader = await openIndex(root, config);
   port.on('message', (m: { id: number; vector?: Float32Array; k?: number; close?: boolean }) => {
     if (m.close) {
@@ -33,7 +36,7 @@ try {
       (err: unknown) => port.postMessage({ id: m.id, error: failure(err) }),
     );
   });
-  port.postMessage({ open: reader.meta });
+  port.postMessage({ open: reader.meta, root });
 } catch (err) {
   port.postMessage({ error: failure(err) });
 }

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexRepository } from '../../indexers/index-repository.js';
 import { openIndex } from '../../indexers/store/index.js';
@@ -86,6 +89,49 @@ describe('corpus read ahead', () => {
       expect((await search(reader, 'round_price', 10)).some((h) => h.name === 'round_price')).toBe(false);
     } finally {
       await reader.close();
+    }
+  });
+});
+
+const BIN = fileURLToPath(new URL('../../bin/ragent.js', import.meta.url));
+
+function ragent(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, OLLAMA_HOST: '', RAGENT_FROM_SOURCE: '' } });
+}
+
+describe('query commands from the command line', () => {
+  it('answer the same whichever way the repository is given (the index opens before the command line is parsed)', async () => {
+    const reader = await openIndex(fx.repo.root, fx.config);
+    const expected = (await search(reader, TASK, 3)).map((h) => `${h.path}:${h.startLine}`);
+    await reader.close();
+    const forms = [
+      { args: ['search', '--json', '--k', '3', '--repo', fx.repo.root, TASK], cwd: '/' },
+      { args: ['search', '--json', '--k', '3', `--repo=${fx.repo.root}`, TASK], cwd: '/' },
+      { args: ['search', '--json', '--k', '3', TASK], cwd: join(fx.repo.root, 'shop') },
+      { args: ['--repo', fx.repo.root, 'search', '--json', '--k', '3', TASK], cwd: '/' },
+    ];
+    for (const f of forms) {
+      const r = ragent(f.args, f.cwd);
+      expect(r.stderr, f.args.join(' ')).toBe('');
+      expect(r.status).toBe(0);
+      expect((JSON.parse(r.stdout) as Array<{ path: string; startLine: number }>).map((h) => `${h.path}:${h.startLine}`)).toEqual(expected);
+    }
+    const ctx = ragent(['context', '--json', '--budget', '800', '--repo', fx.repo.root, TASK], '/');
+    expect(ctx.status).toBe(0);
+    expect(JSON.parse(ctx.stdout).tokens).toBeLessThanOrEqual(800);
+  });
+
+  it('exit with the index error and its hint when there is no index, and with a usage error when the task is missing', () => {
+    const bare = makeRepo({ 'a.py': 'x = 1\n' });
+    try {
+      const r = ragent(['search', '--repo', bare.root, 'anything'], '/');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no index/);
+      expect(r.stderr).toMatch(/ragent index/);
+      const usage = ragent(['context', '--repo', fx.repo.root], '/');
+      expect(usage.status).toBe(2);
+    } finally {
+      bare.cleanup();
     }
   });
 });
