@@ -203,6 +203,31 @@ describe('index store', () => {
     await index.close();
   });
 
+  it('reads back every stored row exactly, ASCII or not', async () => {
+    const root = tempRoot();
+    const ascii = update('a.ts', [chunk('a.ts', 'plainName', 'return 1;'), chunk('a.ts', 'other', '')]);
+    const wide = update('ü/日本.ts', [chunk('ü/日本.ts', 'naïveName', 'return "😀 é";')]);
+    await build(root, [ascii]);
+    // A second run adds a fragment holding non-ASCII text; the first stays all ASCII.
+    const w = await IndexWriter.open(root, { embedder: EMBEDDER });
+    await w.write([wide]);
+    await w.finish();
+    await w.close();
+    const index = await openIndex(root);
+    try {
+      const byId = (xs: ChunkRecord[]) => [...xs].sort((a, b) => a.id.localeCompare(b.id));
+      const stored = [...ascii.chunks, ...wide.chunks].map(({ vector: _vector, ...c }) => c);
+      expect(byId(await index.allChunks())).toEqual(byId(stored));
+      expect((await index.allEdges()).map((e) => e.fromPath).sort()).toEqual(['a.ts', 'ü/日本.ts']);
+      expect((await index.allFiles()).map((f) => [f.path, f.hash]).sort()).toEqual([
+        ['a.ts', 'hash-of-a.ts'],
+        ['ü/日本.ts', 'hash-of-ü/日本.ts'],
+      ]);
+    } finally {
+      await index.close();
+    }
+  });
+
   it('refuses to open a missing index, with the hint to build it', async () => {
     const err = await openIndex(tempRoot()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IndexError);
