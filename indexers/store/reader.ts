@@ -1,53 +1,17 @@
 /** The read side of the index, for retrieval: `openIndex` returns an `IndexReader`. */
 import { existsSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
-import type * as Arrow from 'apache-arrow';
 import { configSchema, type RagentConfig } from '../../src/config/schema.js';
 import { IndexError } from '../../src/errors.js';
 import { embedderForIndex } from '../embed/index.js';
 import { codeTokens } from '../tokenize.js';
 import type { ChunkHit, ChunkRecord, EdgeRecord, Embedder, FileRecord, IndexMeta, IndexReader } from '../types.js';
 import { indexDir, readMeta } from './location.js';
-import { arrow, CHUNK_COLUMNS, chunkFromRow, edgeFromRow, edgesSchema, fileFromRow, SCHEMA_VERSION, TABLES } from './schema.js';
+import { CHUNK_COLUMNS, chunkFromRow, edgeFromRow, edgesSchema, fileFromRow, rowsOf, SCHEMA_VERSION, TABLES } from './schema.js';
 
 const EDGE_COLUMNS = edgesSchema.fields.map((f) => f.name);
 
 const RUN_INDEX = 'run: ragent index';
-
-/**
- * The rows of an Arrow result converted by `from`, read column by column: Arrow's row objects resolve every
- * field through its visitors, which made reading sympy's 44k chunks and 232k edges take seconds. `from`
- * gets one reused object holding the row's named columns, and must copy what it keeps.
- */
-function rowsOf<T>(table: Arrow.Table, names: readonly string[], from: (row: Record<string, unknown>) => T): T[] {
-  const columns = names.map((n) => [n, utf8OrValues(table.getChild(n))] as const);
-  const out: T[] = new Array(table.numRows);
-  const row: Record<string, unknown> = {};
-  for (let i = 0; i < table.numRows; i++) {
-    for (const [n, values] of columns) row[n] = values[i];
-    out[i] = from(row);
-  }
-  return out;
-}
-
-/** A column's values as an array-like; strings decoded with one call per batch when they are all ASCII. */
-function utf8OrValues(vector: Arrow.Vector | null): ArrayLike<unknown> {
-  if (!vector) return [];
-  if (!arrow.DataType.isUtf8(vector.type)) return vector.toArray() as ArrayLike<unknown>;
-  const out: string[] = new Array(vector.length);
-  let at = 0;
-  for (const data of vector.data) {
-    const offsets = data.valueOffsets as Int32Array;
-    const bytes = Buffer.from(data.values.buffer, data.values.byteOffset, offsets[data.length]!);
-    const text = bytes.toString('latin1');
-    // One byte per character: byte offsets are string offsets, so slices of one decoded string will do.
-    const ascii = !/[^\x00-\x7f]/.test(text);
-    for (let i = 0; i < data.length; i++) {
-      out[at++] = ascii ? text.slice(offsets[i]!, offsets[i + 1]!) : bytes.toString('utf8', offsets[i]!, offsets[i + 1]!);
-    }
-  }
-  return out;
-}
 
 function hits(rows: Record<string, unknown>[], score: (row: Record<string, unknown>) => number): ChunkHit[] {
   return rows.map((row) => ({ chunk: chunkFromRow(row), score: score(row) }));

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 import type { StoredFile } from './schema.js';
 import { indexDir, readMeta } from './location.js';
-import { fileFromRow, SCHEMA_VERSION, TABLES } from './schema.js';
+import { fileFromRow, rowsOf, SCHEMA_VERSION, TABLES } from './schema.js';
 
 export interface StoredState {
   /** Why the next run rebuilds everything, '' when it only updates. */
@@ -31,8 +31,14 @@ export async function readStoredState(root: string, embedder: string, dimensions
     }
     const table = await db.openTable(TABLES.files);
     try {
-      const rows = await table.query().select(['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8', 'symbols', 'mtimeMs']).toArray();
-      for (const r of rows) files.set(String(r.path), { ...fileFromRow(r), imports: '[]', symbols: Number(r.symbols), mtimeMs: Number(r.mtimeMs) });
+      const columns = ['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8', 'symbols', 'mtimeMs'];
+      const rows = rowsOf(await table.query().select(columns).toArrow(), columns, (r) => ({
+        ...fileFromRow(r),
+        imports: '[]',
+        symbols: Number(r.symbols),
+        mtimeMs: Number(r.mtimeMs),
+      }));
+      for (const row of rows) files.set(row.path, row);
     } finally {
       table.close();
     }

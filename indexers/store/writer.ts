@@ -12,6 +12,7 @@ import type { EdgeRecord, IndexMeta } from '../types.js';
 import {
   arrow,
   chunksSchema,
+  rowsOf,
   edgesSchema,
   filesSchema,
   metaSchema,
@@ -226,26 +227,20 @@ export class IndexWriter {
   /** Every stored files-table row, keyed by path. `withImports` also loads the stored imports. */
   async storedFiles(withImports = false): Promise<Map<string, StoredFile>> {
     const columns = ['path', 'hash', 'language', 'size', 'skipReason', 'lossyUtf8', 'symbols', 'mtimeMs', ...(withImports ? ['imports'] : [])];
-    // Read by column: Arrow's row objects resolve every field through its visitors, which on sympy's 2,000
-    // rows cost more than the rest of a one-file run's reading.
     const table = await this.files.query().select(columns).toArrow();
-    const col = (name: string): ArrayLike<unknown> => table.getChild(name)?.toArray() ?? [];
-    const [path, hash, language, size, skipReason, lossyUtf8, symbols, mtimeMs] = columns.map(col);
-    const imports = withImports ? col('imports') : null;
     const out = new Map<string, StoredFile>();
-    for (let i = 0; i < table.numRows; i++) {
-      out.set(String(path![i]), {
-        path: String(path![i]),
-        hash: String(hash![i]),
-        language: language![i] as StoredFile['language'],
-        size: Number(size![i]),
-        skipReason: skipReason![i] as StoredFile['skipReason'],
-        lossyUtf8: Boolean(lossyUtf8![i]),
-        imports: imports ? String(imports[i]) : '[]',
-        symbols: Number(symbols![i]),
-        mtimeMs: Number(mtimeMs![i]),
-      });
-    }
+    const rows = rowsOf(table, columns, (r) => ({
+      path: String(r.path),
+      hash: String(r.hash),
+      language: r.language as StoredFile['language'],
+      size: Number(r.size),
+      skipReason: r.skipReason as StoredFile['skipReason'],
+      lossyUtf8: Boolean(r.lossyUtf8),
+      imports: withImports ? String(r.imports) : '[]',
+      symbols: Number(r.symbols),
+      mtimeMs: Number(r.mtimeMs),
+    }));
+    for (const row of rows) out.set(row.path, row);
     return out;
   }
 
