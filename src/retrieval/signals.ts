@@ -27,6 +27,8 @@ export interface RankedList {
 }
 
 const LIST_DEPTH = 200;
+// Most places a quoted message may be found in and still point at its source.
+const QUOTE_PLACES = 3;
 // Largest share of the source files a directory the title names may hold and still mark an area.
 const DIR_SHARE = 0.5;
 // Weight of a name seen only in a fenced code block against one written in the prose.
@@ -245,7 +247,10 @@ export function traceChunks(c: Corpus, q: QueryAnalysis): RankedList {
     const literal = longestLiteral(quote);
     if (literal.length < 8) continue;
     const candidates = c.chunkText.search(codeTokens(literal), 50);
-    for (const { doc } of candidates) if (chunkSource(c, doc, sources).includes(literal)) add(scores, doc, 1.5);
+    const found = candidates.filter(({ doc }) => chunkSource(c, doc, sources).includes(literal));
+    // Text found in many places is a common phrase ("has no attribute"), not this message's source.
+    if (found.length > QUOTE_PLACES) continue;
+    for (const { doc } of found) add(scores, doc, 1.5);
   }
   return { signal: 'trace', level: 'chunk', items: sorted(scores) };
 }
