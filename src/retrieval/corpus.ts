@@ -9,7 +9,8 @@ import { SortedTable, type Lookup } from './columns.js';
 import { buildGraph } from './graph-build.js';
 import type { CodeGraph } from './graph.js';
 import { fileRole, rolePrior, type FileRole } from './paths.js';
-import { holdsState, loadSnapshotFile, writeSnapshot, type QueryData, type SnapshotData, type SnapshotFile } from './snapshot.js';
+import { holdsState, loadSnapshotFile, type SnapshotFile } from './snapshot-read.js';
+import { writeSnapshot, type QueryData, type SnapshotData } from './snapshot.js';
 import { bundlesOf, chunkByIdIn, chunkTableOf, definedInOf, definitionsOf, edgeTableOf, fileStarts, idOrderOf, storedChunks } from './tables.js';
 
 export interface CorpusFile {

@@ -11,7 +11,8 @@ import type { Bm25Parts } from './bm25.js';
 import { joinStrings, patchTable, type StringColumn, type StringPiece } from './columns.js';
 import { chunkTokens, compareChunks, fileNameWords, pathTokens, rebuildSnapshot, TEMPLATE } from './corpus.js';
 import { updateGraph } from './graph-build.js';
-import { carrySnapshot, readSnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
+import { readSnapshot } from './snapshot-read.js';
+import { carrySnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
 import { bundleNamesIn, codeOf, definitionsIn, dictIndex, filesAmong, fileStarts, isBundle, pathIdOf, type ChunkTable, type EdgeTable } from './tables.js';
 
 /** What an index run changed: every path whose rows were replaced or removed, and the rows now stored for them. */

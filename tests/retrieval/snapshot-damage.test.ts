@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
 import { compareChunks, snapshotDataOf } from '../../src/retrieval/corpus.js';
-import { loadSnapshotFile, readSnapshot, snapshotFile, writeSnapshot } from '../../src/retrieval/snapshot.js';
+import { loadSnapshotFile, readSnapshot } from '../../src/retrieval/snapshot-read.js';
+import { snapshotFile, writeSnapshot } from '../../src/retrieval/snapshot.js';
 
 const META: IndexMeta = { schemaVersion: 3, updatedAt: '2026-01-01T00:00:00.000Z', embedder: { name: 'hash-v1', dimensions: 64 } };
 
