@@ -15,12 +15,20 @@ const TRIGRAM_WEIGHT = 0.25;
 /** Identifiers repeat endlessly across a repository; their features are computed once and reused. */
 const CACHE_LIMIT = 200_000;
 
-/** 32-bit FNV-1a of `s`, seeded so that different feature families do not collide systematically. */
-function fnv1a(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+const SLOT_SEED = 0x9e3779b9;
+const SIGN_SEED = 0x85ebca6b;
+const [WHOLE_TAG, SUB_TAG, GRAM_TAG, COLON, CARET, DOLLAR] = ['w', 's', 'g', ':', '^', '$'].map((c) => c.charCodeAt(0)) as [number, number, number, number, number, number];
+
+/**
+ * 32-bit FNV-1a, seeded so that different feature families do not collide systematically, of the feature key
+ * `<tag>:<text[from..to)>`, where with `padded` the text reads as `^text$`. Hashing the key's characters in
+ * place spares building a string per feature.
+ */
+function keyHash(seed: number, tag: number, text: string, from: number, to: number, padded: boolean): number {
+  let h = Math.imul(Math.imul(((0x811c9dc5 ^ seed) >>> 0) ^ tag, 0x01000193) ^ COLON, 0x01000193);
+  for (let j = from; j < to; j++) {
+    const c = !padded ? text.charCodeAt(j) : j === 0 ? CARET : j === text.length + 1 ? DOLLAR : text.charCodeAt(j - 1);
+    h = Math.imul(h ^ c, 0x01000193);
   }
   return h >>> 0;
 }
@@ -37,27 +45,24 @@ interface Features {
 function identifierFeatures(id: string, dimensions: number): Features {
   const whole = id.toLowerCase().replace(/^[_$]+|[_$]+$/g, '');
   if (whole.length < 2) return { slots: new Uint32Array(0), weights: new Float32Array(0), epoch: 0, count: 0 };
-  const keys: string[] = [`w:${whole}`];
-  const weights: number[] = [WHOLE_WEIGHT];
   const subs = splitIdentifier(id);
+  // The whole identifier, then per subtoken of two or more characters: the subtoken itself (when there are
+  // several) and the trigrams of `^subtoken$` (as many as the subtoken has characters).
+  let n = 1;
+  for (const sub of subs) if (sub.length >= 2) n += (subs.length > 1 ? 1 : 0) + sub.length;
+  const slots = new Uint32Array(n);
+  const signed = new Float32Array(n);
+  let k = 0;
+  const add = (tag: number, text: string, from: number, to: number, padded: boolean, weight: number): void => {
+    slots[k] = keyHash(SLOT_SEED, tag, text, from, to, padded) % dimensions;
+    signed[k++] = keyHash(SIGN_SEED, tag, text, from, to, padded) & 1 ? weight : -weight;
+  };
+  add(WHOLE_TAG, whole, 0, whole.length, false, WHOLE_WEIGHT);
   for (const sub of subs) {
     if (sub.length < 2) continue;
-    if (subs.length > 1) {
-      keys.push(`s:${sub}`);
-      weights.push(SUBTOKEN_WEIGHT);
-    }
-    const padded = `^${sub}$`;
-    for (let i = 0; i + 3 <= padded.length; i++) {
-      keys.push(`g:${padded.slice(i, i + 3)}`);
-      weights.push(TRIGRAM_WEIGHT);
-    }
+    if (subs.length > 1) add(SUB_TAG, sub, 0, sub.length, false, SUBTOKEN_WEIGHT);
+    for (let i = 0; i + 3 <= sub.length + 2; i++) add(GRAM_TAG, sub, i, i + 3, true, TRIGRAM_WEIGHT);
   }
-  const slots = new Uint32Array(keys.length);
-  const signed = new Float32Array(keys.length);
-  keys.forEach((key, i) => {
-    slots[i] = fnv1a(key, 0x9e3779b9) % dimensions;
-    signed[i] = fnv1a(key, 0x85ebca6b) & 1 ? weights[i]! : -weights[i]!;
-  });
   return { slots, weights: signed, epoch: 0, count: 0 };
 }
 
