@@ -49,7 +49,7 @@ export interface PackOptions extends RankOptions {
   fillFiles?: number;
   /**
    * A file whose whole text takes at most this share of the budget is packed whole as soon as any of
-   * its code ranks (default 0.04; 0 turns it off).
+   * its code ranks (default 0.05; 0 turns it off).
    */
   wholeFileShare?: number;
   /**
@@ -136,7 +136,7 @@ const BREADTH_FILES = 10;
 const BREADTH_TOKENS = 2_700;
 const BREADTH_ROUNDS = 2;
 // A fix often touches a second place in the same small file; reading it whole costs little.
-const WHOLE_FILE_SHARE = 0.04;
+const WHOLE_FILE_SHARE = 0.05;
 
 const COMMENT_LINE = /^\s*(\/\*\*?|\*|\/\/)/;
 
