@@ -2,12 +2,9 @@ import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { createModelClient } from '../../model/create.js';
 import type { Benchmark, MbppSplit } from '../../../evals/passk/dataset.js';
 import { MBPP_SPLITS } from '../../../evals/passk/dataset.js';
-import { progressBar } from '../../../evals/passk/progress.js';
-import { formatSummary } from '../../../evals/passk/report.js';
-import { runPassK, type SampleSource } from '../../../evals/passk/run.js';
+import type { SampleSource } from '../../../evals/passk/run.js';
 import { parseKs, parseShard } from '../../../evals/passk/select.js';
 import { commandContext, printJson } from '../context.js';
 import { evalCommand, runEval } from './eval-group.js';
@@ -85,6 +82,7 @@ async function runCommand(benchmark: Benchmark, flags: PassKFlags, cmd: Command)
     const temperature = num(flags.temperature, '--temperature', 0, 2) ?? (samples === 1 ? 0 : 0.8);
     // Prompts here are short (HumanEval's longest is about a thousand tokens): a small window keeps the
     // server's KV cache, and so its memory and speed, at what function completion needs.
+    const { createModelClient } = await import('../../model/create.js');
     const client = createModelClient(ctx.config, { budget: PROMPT_BUDGET });
     // Fail before any work when the server or the model is missing.
     await client.info();
@@ -101,6 +99,12 @@ async function runCommand(benchmark: Benchmark, flags: PassKFlags, cmd: Command)
     if (samples > 1 && temperature === 0) process.stderr.write('warning: -n > 1 at temperature 0 draws the same completion n times\n');
   }
   const outDir = resolve(flags.out ?? join(ctx.repo, '.ragent', 'evals', `${benchmark}-${label}`));
+  // Loaded here so that other commands do not pay for the model client and the evaluation at start-up.
+  const [{ progressBar }, { formatSummary }, { runPassK }] = await Promise.all([
+    import('../../../evals/passk/progress.js'),
+    import('../../../evals/passk/report.js'),
+    import('../../../evals/passk/run.js'),
+  ]);
 
   await runEval({
     progress: progressBar(benchmark),
