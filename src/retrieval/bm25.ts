@@ -8,9 +8,16 @@ export interface Bm25Options {
   b?: number;
 }
 
+/** Term → id: a `Map`, or a table over stored terms that does not make a string per term. */
+export interface TermIds {
+  get(term: string): number | undefined;
+}
+
 /** An index's arrays, for saving and restoring it without rebuilding. */
 export interface Bm25Parts {
   terms: string[];
+  /** Ids of `terms`, when a lookup exists already (then `terms` is read only to save the index). */
+  termIds?: TermIds;
   start: Uint32Array;
   postDoc: Uint32Array;
   postTf: Uint16Array;
@@ -27,7 +34,8 @@ export interface ScoredDoc {
 /** BM25 over a fixed set of documents, each given as its tokens. */
 export class Bm25Index {
   readonly docs: number;
-  private readonly terms = new Map<string, number>();
+  private readonly terms: TermIds;
+  private readonly restored: Bm25Parts | undefined;
   private readonly start: Uint32Array;
   private readonly postDoc: Uint32Array;
   private readonly postTf: Uint16Array;
@@ -38,9 +46,10 @@ export class Bm25Index {
 
   constructor(docs: Iterable<string[]> | Bm25Parts, opts: Bm25Options = {}) {
     if ('postDoc' in docs) {
+      this.restored = docs;
       this.k1 = docs.k1;
       this.b = docs.b;
-      docs.terms.forEach((t, i) => this.terms.set(t, i));
+      this.terms = docs.termIds ?? new Map(docs.terms.map((t, i) => [t, i]));
       this.start = docs.start;
       this.postDoc = docs.postDoc;
       this.postTf = docs.postTf;
@@ -51,6 +60,9 @@ export class Bm25Index {
       this.avgLen = this.docs ? sum / this.docs : 1;
       return;
     }
+    this.restored = undefined;
+    const terms = new Map<string, number>();
+    this.terms = terms;
     this.k1 = opts.k1 ?? 1.2;
     this.b = opts.b ?? 0.75;
     // First pass: term ids (assigned in first-seen order, so deterministic) and document frequencies.
@@ -61,10 +73,10 @@ export class Bm25Index {
     let doc = 0;
     for (const tokens of docs) {
       for (const t of tokens) {
-        let id = this.terms.get(t);
+        let id = terms.get(t);
         if (id === undefined) {
           id = df.length;
-          this.terms.set(t, id);
+          terms.set(t, id);
           df.push(0);
           lastDoc.push(-1);
         }
@@ -107,7 +119,8 @@ export class Bm25Index {
 
   /** The index's arrays (shared, not copied). */
   parts(): Bm25Parts {
-    return { terms: [...this.terms.keys()], start: this.start, postDoc: this.postDoc, postTf: this.postTf, docLen: this.docLen, k1: this.k1, b: this.b };
+    const terms = this.restored ? this.restored.terms : [...(this.terms as Map<string, number>).keys()];
+    return { terms, start: this.start, postDoc: this.postDoc, postTf: this.postTf, docLen: this.docLen, k1: this.k1, b: this.b };
   }
 
   /** Number of documents containing `term`. */

@@ -105,6 +105,70 @@ export function unpackLines(bytes: Uint8Array, count: number): string[] {
 }
 
 /**
+ * The position of each line of a `packLines` list, found by hashing bytes in place: a query looks up a
+ * few dozen terms, so building a map of every term (hundreds of thousands of strings) would cost more
+ * than all of its lookups.
+ */
+export class PackedLineIds implements Lookup<number> {
+  private readonly starts: Uint32Array;
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly size: number,
+  ) {
+    this.starts = new Uint32Array(size + 1);
+    let size2 = 1;
+    while (size2 < size * 2) size2 <<= 1;
+    this.slots = new Int32Array(size2).fill(-1);
+    this.mask = size2 - 1;
+    let line = 0;
+    let hash = FNV_OFFSET;
+    for (let i = 0; size > 0 && i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === NEWLINE) {
+        if (line === size) throw new Error(`expected ${size} lines, found more`);
+        this.place(hash >>> 0, line);
+        this.starts[++line] = i + 1;
+        hash = FNV_OFFSET;
+      } else hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
+    }
+    if (line !== size) throw new Error(`expected ${size} lines, found ${line}`);
+  }
+
+  /** The line holding exactly `value`, if any. */
+  get(value: string): number | undefined {
+    const key = Buffer.from(value, 'utf8');
+    let hash = FNV_OFFSET;
+    for (const b of key) hash = Math.imul(hash ^ b, FNV_PRIME);
+    for (let slot = (hash >>> 0) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const line = this.slots[slot]!;
+      if (line < 0) return undefined;
+      if (this.holds(line, key)) return line;
+    }
+  }
+
+  private place(hash: number, line: number): void {
+    let slot = hash & this.mask;
+    while (this.slots[slot]! >= 0) slot = (slot + 1) & this.mask;
+    this.slots[slot] = line;
+  }
+
+  private holds(line: number, key: Uint8Array): boolean {
+    const from = this.starts[line]!;
+    // A line's end is the next one's start less its newline.
+    const to = line + 1 < this.size ? this.starts[line + 1]! - 1 : this.bytes.length;
+    if (to - from !== key.length) return false;
+    for (let i = 0; i < key.length; i++) if (this.bytes[from + i] !== key[i]) return false;
+    return true;
+  }
+}
+
+const NEWLINE = 0x0a;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/**
  * Sorted keys, each with a run of values (`values[start[k]..start[k+1])`, ascending) and a number: a table
  * a snapshot stores whole and a query reads by binary search, decoding only the keys it compares.
  */

@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
-import { SortedTable, StringColumn, unpackLines } from './columns.js';
+import { PackedLineIds, SortedTable, StringColumn, unpackLines } from './columns.js';
 import type { GraphLinks } from './graph-build.js';
 import { FORMAT, KINDS, sameState, snapshotFile, type ArrayKind, type Header, type NumArray, type QueryData, type SnapshotData } from './snapshot.js';
 import type { ChunkTable } from './tables.js';
@@ -170,8 +170,14 @@ export function loadSnapshotFile(root: string, part: 'query' | 'all'): SnapshotF
       ascending(start, postDoc.length, name);
       check(start[terms] === postDoc.length, name);
       within(postDoc, docs, name);
+      const packed = view<Uint8Array>(`${name}.terms`, 'u8');
+      let list: string[] | undefined;
       return {
-        terms: unpackLines(view<Uint8Array>(`${name}.terms`, 'u8'), terms),
+        // A query looks terms up in place; only an update or a rewrite needs them all as strings.
+        get terms() {
+          return (list ??= unpackLines(packed, terms));
+        },
+        termIds: new PackedLineIds(packed, terms),
         start,
         postDoc,
         postTf: view(`${name}.postTf`, 'u16', postDoc.length),
