@@ -4,11 +4,10 @@ import { indexRepository } from '../../indexers/index-repository.js';
 import { openIndex } from '../../indexers/store/index.js';
 import type { IndexMeta } from '../../indexers/types.js';
 import { defaultConfig } from '../../src/config/load.js';
-import type { Bm25Parts } from '../../src/retrieval/bm25.js';
 import { packContext, search } from '../../src/retrieval/index.js';
 import { readSnapshot } from '../../src/retrieval/snapshot-read.js';
-import { snapshotFile, snapshotStampFile, type SnapshotData } from '../../src/retrieval/snapshot.js';
-import { edgeAt, plainChunk, storedChunks } from '../../src/retrieval/tables.js';
+import { snapshotFile, snapshotStampFile } from '../../src/retrieval/snapshot.js';
+import { comparable, postings } from './snapshot-compare.js';
 import { patchBm25, updateSnapshot } from '../../src/retrieval/snapshot-update.js';
 import { Bm25Index } from '../../src/retrieval/bm25.js';
 import { makeRepo, type FixtureRepo } from '../helpers/git-repo.js';
@@ -23,44 +22,6 @@ async function metaOf(root: string): Promise<IndexMeta> {
   const meta = reader.meta;
   await reader.close();
   return meta;
-}
-
-/** Postings per term (terms without postings dropped): equal for indexes over the same documents. */
-function postings(p: Bm25Parts): Record<string, string> {
-  const out: Record<string, string> = {};
-  p.terms.forEach((t, i) => {
-    const items: string[] = [];
-    for (let k = p.start[i]!; k < p.start[i + 1]!; k++) items.push(`${p.postDoc[k]}:${p.postTf[k]}`);
-    if (items.length) out[t] = items.join(' ');
-  });
-  return out;
-}
-
-function comparable(s: SnapshotData) {
-  const edges = Array.from({ length: s.edges.from.length }, (_, i) => JSON.stringify(edgeAt(s.edges, i)));
-  return {
-    chunks: storedChunks(s.chunks).map(plainChunk),
-    bundles: [...s.bundles],
-    idOrder: [...s.idOrder],
-    defs: s.defs.keys.all().map((k) => [k, s.defs.get(k), s.defs.count(k)]),
-    nameWords: s.nameWords.keys.all().map((k) => [k, s.nameWords.get(k), s.nameWords.count(k)]),
-    definedIn: s.definedIn.keys.all().map((k) => [k, s.definedIn.get(k), s.definedIn.count(k)]),
-    links: [...s.links.start].map((_, f) => {
-      const out: string[] = [];
-      for (let k = s.links.start[f]!; k < (s.links.start[f + 1] ?? s.links.start[f]!); k++) out.push(`${s.links.lo[k]}-${s.links.hi[k]}`);
-      return out.join(' ');
-    }),
-    linkTargets: s.links.targets.keys.all().map((k) => [k, s.links.targets.get(k)]),
-    // The graph does not depend on the order of edges, nor does anything else.
-    edges: edges.sort(),
-    chunkText: postings(s.chunkText),
-    chunkLen: [...s.chunkText.docLen],
-    fileText: postings(s.fileText),
-    fileLen: [...s.fileText.docLen],
-    offsets: [...s.graph.offsets],
-    targets: [...s.graph.targets],
-    templateTokens: s.templateTokens,
-  };
 }
 
 /** The snapshot the store gives when rebuilt from scratch, and the results of a few queries over it. */
