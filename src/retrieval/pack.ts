@@ -1,17 +1,18 @@
 /**
- * `packContext`: the code a model needs for a task, packed into a token budget. Order of filling:
- * the code the task names outright (with its doc comment); then the best-ranked symbols of each of the best files; then the
- * top-ranked symbols, each with what a reader needs (the file's imports, the enclosing class's header, a
- * few lines around, or a small file whole), interleaved with the rest of the best files; then a repository map of the next-ranked files. Line ranges are merged per
- * file, so no line appears twice, and the final text is counted exactly: `tokens <= budget`, always.
+ * `packContext`: the code a model needs for a task, packed into a token budget. Order of filling: the code
+ * the task names outright (with its doc comment); then the best-ranked symbols of each of the best files;
+ * then the top-ranked symbols, each with what a reader needs (the file's imports, the enclosing class's
+ * header, a few lines around, or a small file whole), interleaved with the rest of the best files; then a
+ * repository map of the next-ranked files. Line ranges are merged per file, so no line appears twice, and
+ * the final text is counted exactly: `tokens <= budget`, always.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ChunkKind, IndexReader } from '../../indexers/types.js';
 import type { TokenCounter } from '../util/tokens.js';
 import { countsAddUp, fastBpeCounter } from './count.js';
 import { rank, type RankOptions, type Ranking } from './rank.js';
+import { LineCache } from './line-cache.js';
 import { MAP_HEADER, renderHeader, renderLine, renderMapEntry } from './render.js';
+import { blocksOf, bridgeGaps, runsIn, type Block, type FileSel } from './selection.js';
 
 export interface ContextItem {
   path: string;
@@ -65,44 +66,6 @@ export async function packContext(reader: IndexReader, task: string, budget: num
   return packRanking(ranking, budget, opts);
 }
 
-/** Source lines and their token counts, read once per file and shared by packs of one ranking. */
-export class LineCache {
-  private readonly files = new Map<string, { lines: string[]; tokens: Int32Array } | null>();
-  constructor(
-    readonly root: string,
-    readonly counter: TokenCounter,
-  ) {}
-
-  /** The file's lines (without newlines), or null when it cannot be read. */
-  lines(path: string): string[] | null {
-    return this.entry(path)?.lines ?? null;
-  }
-
-  /** Tokens of line `n` (1-based) as rendered. */
-  lineTokens(path: string, n: number): number {
-    const e = this.entry(path)!;
-    let t = e.tokens[n]!;
-    if (t < 0) e.tokens[n] = t = this.counter.count(renderLine(n, e.lines[n - 1]!));
-    return t;
-  }
-
-  private entry(path: string): { lines: string[]; tokens: Int32Array } | null {
-    let e = this.files.get(path);
-    if (e === undefined) {
-      try {
-        const text = readFileSync(join(this.root, path), 'utf8');
-        const lines = text.split('\n');
-        if (lines.length > 1 && lines.at(-1) === '') lines.pop();
-        e = { lines: lines.map((l) => l.replace(/\r$/, '')), tokens: new Int32Array(lines.length + 1).fill(-1) };
-      } catch {
-        e = null;
-      }
-      this.files.set(path, e);
-    }
-    return e;
-  }
-}
-
 interface Request {
   path: string;
   start: number;
@@ -111,22 +74,6 @@ interface Request {
   reason: string;
 }
 
-interface FileSel {
-  path: string;
-  /** Per line (1-based): index of the request that selected it, -1 when not selected. */
-  owner: Int32Array;
-  /** Contiguous runs of selected lines: each becomes a block with a header. */
-  blocks: number;
-  lineTokens: number;
-  /** Tokens a header of this file can take at most. */
-  headerBound: number;
-}
-
-interface Block {
-  start: number;
-  end: number;
-  owner: number;
-}
 
 const FILE_FILL = 0.25;
 const FILL_FILES = 20;
@@ -152,55 +99,6 @@ const IMPORT_LINE = /^\s*(import\b|from\s+\S+\s+import\b|export\s+(\*|\{[^}]*\})
 
 // The longest reasons a header can give, for bounding a header's tokens before its lines are known.
 const LONG_REASONS = ['same file as ranked code', 'enclosing interface', 'enclosing namespace', 'named in task', 'rank 9999999'];
-
-/** Runs of selected lines that touch lines `a..b`. */
-function runsIn(owner: Int32Array, a: number, b: number): number {
-  let runs = 0;
-  for (let n = Math.max(1, a); n <= Math.min(owner.length - 1, b); n++) {
-    if (owner[n]! >= 0 && (n === Math.max(1, a) || owner[n - 1]! < 0)) runs++;
-  }
-  return runs;
-}
-
-/** The blocks of a file's selection, in line order; a block's owner is its earliest request. */
-function blocksOf(sel: FileSel): Block[] {
-  const out: Block[] = [];
-  const o = sel.owner;
-  for (let n = 1; n < o.length; n++) {
-    if (o[n]! < 0) continue;
-    const start = n;
-    while (n + 1 < o.length && o[n + 1]! >= 0) n++;
-    let first = o[start]!;
-    for (let k = start; k <= n; k++) first = Math.min(first, o[k]!);
-    out.push({ start, end: n, owner: first });
-  }
-  return out;
-}
-
-/**
- * Join blocks of a file separated by lines that cost no more than a block header, giving the gap to
- * the block before it. Returns the tokens this saves against the running total (never negative).
- */
-function bridgeGaps(sel: FileSel, lineTokens: (n: number) => number): number {
-  const o = sel.owner;
-  let saved = 0;
-  for (let n = 2; n < o.length; n++) {
-    if (o[n]! >= 0 || o[n - 1]! < 0) continue;
-    let end = n;
-    let cost = 0;
-    while (end < o.length && o[end]! < 0 && cost <= sel.headerBound) cost += lineTokens(end++);
-    if (end >= o.length || o[end]! < 0 || cost > sel.headerBound) {
-      n = end;
-      continue;
-    }
-    for (let k = n; k < end; k++) o[k] = o[n - 1]!;
-    sel.lineTokens += cost;
-    sel.blocks--;
-    saved += sel.headerBound - cost;
-    n = end;
-  }
-  return saved;
-}
 
 /** Pack an existing ranking at `budget`; several budgets can share one ranking and `cache`. */
 export function packRanking(r: Ranking, budget: number, opts: PackOptions & { cache?: LineCache } = {}): Context {
