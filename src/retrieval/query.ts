@@ -143,10 +143,33 @@ function codeNames(text: string, dotted: string[][]): string[] {
 
 /**
  * The text without what says nothing about the code: HTML comments (issue-template instructions, not
- * shown to readers) and URLs (their paths were taken as paths already).
+ * shown to readers), URLs (their paths were taken as paths already) and environment listings.
  */
 function cleanForTokens(text: string): string {
-  return text.replace(/<!--[\s\S]*?(-->|$)/g, ' ').replace(/\bhttps?:\/\/\S+/g, ' ');
+  return withoutListings(text.replace(/<!--[\s\S]*?(-->|$)/g, ' ').replace(/\bhttps?:\/\/\S+/g, ' '));
+}
+
+// One line of an environment listing (`pip list`, `pip freeze`, `conda list`, `npm ls`): a package and its version.
+const PACKAGE_LINE = /^\s*(?:[A-Za-z0-9@][\w.@/-]*\s+v?\d+(?:\.\d+)+\S*(?:\s+\S.*)?|[\w.-]+\s*(?:==|>=|<=|~=)\s*\S+|[\s│├└─┬|`+\\-]*[@\w./-]+@v?\d+(?:\.\d+)+\S*.*)\s*$/;
+// Fewer lines than this in a row are prose that happens to name versions.
+const LISTING_LINES = 5;
+
+/**
+ * The text with its environment listings blanked: issue templates ask for the installed packages, and
+ * hundreds of package names would otherwise outweigh the few words about the bug.
+ */
+function withoutListings(text: string): string {
+  const lines = text.split('\n');
+  let run = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && PACKAGE_LINE.test(lines[i]!)) {
+      run++;
+      continue;
+    }
+    if (run >= LISTING_LINES) lines.fill('', i - run, i);
+    run = 0;
+  }
+  return lines.join('\n');
 }
 
 function uniqBy<T>(xs: T[], key: (x: T) => string): T[] {
