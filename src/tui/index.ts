@@ -51,6 +51,9 @@ export async function startChat(opts: ChatOptions): Promise<number> {
   await controller.connect();
   try {
     if (opts.interactive) {
+      // Ink turns raw mode on only after its first frame; a Ctrl-C pressed in between would end the process
+      // instead of reaching the session, so the terminal is raw from before that frame.
+      if (process.stdin.isTTY) process.stdin.setRawMode(true);
       const app = render(
         React.createElement(App, { controller, repo: basename(opts.root), branch, indexNote: services.indexNote, color: opts.color }),
         { exitOnCtrlC: false },
@@ -62,6 +65,7 @@ export async function startChat(opts: ChatOptions): Promise<number> {
       await runPlainSession(controller, process.stdin, process.stdout, header);
     }
   } finally {
+    if (opts.interactive && process.stdin.isTTY) process.stdin.setRawMode(false);
     controller.cancel();
     const changed = services.session.changedFiles();
     transcript.end({ outcome: changed.length ? 'unverified' : 'no-change', exitCode: 0, tokens: controller.snapshot.tokens, filesChanged: changed, summary: 'terminal session ended' });
