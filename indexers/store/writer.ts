@@ -14,6 +14,7 @@ import {
   chunksSchema,
   rowsOf,
   edgesSchema,
+  fileFromRow,
   filesSchema,
   metaSchema,
   SCHEMA_VERSION,
@@ -230,12 +231,7 @@ export class IndexWriter {
     const table = await this.files.query().select(columns).toArrow();
     const out = new Map<string, StoredFile>();
     const rows = rowsOf(table, columns, (r) => ({
-      path: String(r.path),
-      hash: String(r.hash),
-      language: r.language as StoredFile['language'],
-      size: Number(r.size),
-      skipReason: r.skipReason as StoredFile['skipReason'],
-      lossyUtf8: Boolean(r.lossyUtf8),
+      ...fileFromRow(r),
       imports: withImports ? String(r.imports) : '[]',
       symbols: Number(r.symbols),
       mtimeMs: Number(r.mtimeMs),
