@@ -2,6 +2,10 @@
  * The SWE-bench paper's retrieval baseline: BM25 over whole source files (path and contents,
  * code-tokenized; test files left out as that protocol does), the files packed whole in rank order,
  * each one that fits in what is left.
+ *
+ * Its retrieval script searches a Lucene index with the searcher's default BM25 (k1 0.9, b 0.4) and
+ * keeps the top 20 files; the contexts are built from those alone. The same here, so the baseline's
+ * figures are that protocol's and not a stronger variant of it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +13,11 @@ import { codeTokens } from '../../indexers/tokenize.js';
 import { Bm25Index } from '../../src/retrieval/bm25.js';
 import { renderHeader, renderLine } from '../../src/retrieval/render.js';
 import type { TokenCounter } from '../../src/util/tokens.js';
+
+/** BM25 parameters of the protocol's searcher (Lucene's defaults as its search toolkit sets them). */
+const BASELINE_BM25 = { k1: 0.9, b: 0.4 };
+/** Files the protocol's retrieval keeps per issue. */
+export const BASELINE_HITS = 20;
 
 export interface PackedRange {
   path: string;
@@ -49,11 +58,11 @@ export class Bm25Baseline {
       this.texts.push(text);
       docs.push(codeTokens(`${p}\n${text}`));
     }
-    this.index = new Bm25Index(docs);
+    this.index = new Bm25Index(docs, BASELINE_BM25);
   }
 
-  /** File paths ranked for the query, best first (files sharing no token with it are left out). */
-  rank(query: string, k = 1000): number[] {
+  /** The protocol's hits for the query, best first (files sharing no token with it are left out). */
+  rank(query: string, k = BASELINE_HITS): number[] {
     return this.index.search(codeTokens(query), k).map((d) => d.doc);
   }
 

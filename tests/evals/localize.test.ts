@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goldLocations, loadDataset, LocalizeDatasetError, type LocalizeInstance } from '../../evals/localize/dataset.js';
+import { BASELINE_HITS, Bm25Baseline } from '../../evals/localize/baseline.js';
 import { formatSummary } from '../../evals/localize/report.js';
 import { runLocalize, type LocalizeRunOptions } from '../../evals/localize/run.js';
 import { scoreContext, scoreRanking } from '../../evals/localize/score.js';
@@ -188,5 +189,40 @@ describe('eval localize', () => {
     expect(() => loadDataset(file)).toThrow(/has no "base_commit"/);
     writeFileSync(file, '{not json\n');
     expect(() => loadDataset(file)).toThrow(LocalizeDatasetError);
+  });
+});
+
+describe('BM25 baseline', () => {
+  const tree = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'ragent-baseline-'));
+    for (const [p, text] of Object.entries(files)) writeFileSync(join(dir, p), text);
+    return dir;
+  };
+
+  it('ranks with the protocol searcher\'s BM25 parameters, which weigh a longer file\'s length less', () => {
+    const filler = Array.from({ length: 4 }, (_, i) => `value_${i} = compute_${i}()`).join('\n');
+    const dir = tree({ 'a.py': 'alpha = 1\n', 'b.py': `alpha = alpha + 1\n${filler}\n` });
+    try {
+      const b = new Bm25Baseline(dir, ['a.py', 'b.py']);
+      // Under the common defaults (k1 1.2, b 0.75) the short file would come first.
+      expect(b.rank('alpha').map((d) => b.path(d))).toEqual(['b.py', 'a.py']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the protocol\'s top files only, and packs from them alone', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < BASELINE_HITS + 5; i++) files[`m${String(i).padStart(2, '0')}.py`] = `def widget_${i}():\n    return "widget"\n`;
+    const dir = tree(files);
+    try {
+      const b = new Bm25Baseline(dir, Object.keys(files).sort());
+      const order = b.rank('the widget is broken');
+      expect(order).toHaveLength(BASELINE_HITS);
+      const packed = b.pack(order, 1_000_000, fastBpeCounter());
+      expect(packed.items).toHaveLength(BASELINE_HITS);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
