@@ -21,6 +21,7 @@ import {
   testFiles,
   traceChunks,
   vectorChunks,
+  withTermFrequency,
   withWordForms,
   type RankedItem,
   type RankedList,
@@ -81,6 +82,7 @@ export async function rank(reader: IndexReader, text: string, opts: RankOptions 
   const asked = analyzeQuery(text);
   const qw = queryWeights(asked, c.templateTokens);
   const q = withWordForms(asked, qw, c.chunkText, WORD_FORM_SHARE);
+  withTermFrequency(q, qw);
 
   const lists: RankedList[] = [
     fulltextChunks(c, q, qw),

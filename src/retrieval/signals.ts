@@ -76,6 +76,19 @@ export function withWordForms(q: QueryAnalysis, weights: Map<string, number>, in
   return extra.length ? { ...q, tokens: [...q.tokens, ...extra] } : q;
 }
 
+/**
+ * Weigh each query token that the task repeats by 1 + ln(count), in `weights`: what an issue keeps coming
+ * back to is what it is about. Tokens weighted down (template words) are left as they are.
+ */
+export function withTermFrequency(q: QueryAnalysis, weights: Map<string, number>): void {
+  const counts = new Map<string, number>();
+  for (const t of q.tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const [t, n] of counts) {
+    const w = weights.get(t) ?? 1;
+    if (n > 1 && w >= 1) weights.set(t, w * (1 + Math.log(n)));
+  }
+}
+
 /** BM25 over chunk tokens. */
 export function fulltextChunks(c: Corpus, q: QueryAnalysis, weights: Map<string, number>): RankedList {
   const items = c.chunkText.search(q.tokens, LIST_DEPTH, weights).map((d) => ({ id: d.doc, score: d.score }));
