@@ -195,8 +195,10 @@ export async function indexRepository(
     const batches: string[][] = [];
     for (let i = 0; i < work.length; i += BATCH_FILES) batches.push(work.slice(i, i + BATCH_FILES));
 
-    const keepDelta = !writer.fresh && work.length <= MAX_DELTA_FILES;
-    const delta = { paths: new Set<string>(), chunks: [] as ChunkRecord[], edges: [] as EdgeRecord[] };
+    // A run that writes the whole index keeps every row it wrote for the snapshot, which then need not read
+    // them back: the store's read of every row costs more time and memory than holding them (see DEVELOPERS.md).
+    const keepDelta = writer.fresh || work.length <= MAX_DELTA_FILES;
+    const delta = { paths: new Set<string>(), chunks: [] as ChunkRecord[], edges: [] as EdgeRecord[], complete: writer.fresh };
     let parsedCount = 0;
     let analysed = 0;
     let written = 0;

@@ -17,7 +17,7 @@ function hits(rows: Record<string, unknown>[], score: (row: Record<string, unkno
   return rows.map((row) => ({ chunk: chunkFromRow(row), score: score(row) }));
 }
 
-class LanceIndexReader implements IndexReader {
+export class LanceIndexReader implements IndexReader {
   private chunksCache?: Promise<ChunkRecord[]>;
   private edgesCache?: Promise<EdgeRecord[]>;
   private filesCache?: Promise<FileRecord[]>;

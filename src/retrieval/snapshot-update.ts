@@ -2,14 +2,14 @@
  * Keeping the retrieval snapshot current from the index run itself, so the first query after `ragent index`
  * is as fast as the next. After a few files change, the previous snapshot is updated: the changed files'
  * chunks, edges and full-text postings are spliced in (the rest copied as it is), and the lookups and the
- * graph derived again from the columns, without reading the store. Otherwise (first run, many changes, no
- * usable previous snapshot) the snapshot is rebuilt from the store.
+ * graph derived again from the columns, without reading the store. A run that wrote the whole index builds
+ * it from the rows it wrote. Otherwise (many changes, no usable previous snapshot) it is rebuilt from the store.
  */
 import { openIndex } from '../../indexers/store/index.js';
 import type { ChunkRecord, EdgeRecord, IndexMeta } from '../../indexers/types.js';
 import type { Bm25Parts } from './bm25.js';
 import { joinStrings, patchTable, type StringColumn, type StringPiece } from './columns.js';
-import { chunkTokens, compareChunks, fileNameWords, pathTokens, rebuildSnapshot, TEMPLATE } from './corpus.js';
+import { chunkTokens, compareChunks, fileNameWords, pathTokens, rebuildSnapshot, snapshotDataOf, TEMPLATE } from './corpus.js';
 import { updateGraph } from './graph-build.js';
 import { readSnapshot } from './snapshot-read.js';
 import { carrySnapshot, writeSnapshot, type SnapshotData } from './snapshot.js';
@@ -21,18 +21,24 @@ export interface IndexDelta {
   /** Chunks of the changed paths, with their `tokens`. */
   chunks: ChunkRecord[];
   edges: EdgeRecord[];
+  /** Whether the delta holds every row of the index (a run that wrote it all), so nothing need be read back. */
+  complete?: boolean;
 }
 
 /** How the snapshot was brought up to date. */
 export type SnapshotRefresh = 'carried' | 'updated' | 'rebuilt';
 
 /**
- * Bring the snapshot up to the index's current state: update the snapshot of `before` with `delta` when
- * there is one for exactly that state, else rebuild it from the store.
+ * Bring the snapshot up to the index's current state: build it from a complete delta; update the snapshot
+ * of `before` with `delta` when there is one for exactly that state; else rebuild it from the store.
  */
 export async function refreshSnapshot(root: string, before: IndexMeta | null, delta: IndexDelta | null): Promise<SnapshotRefresh> {
   const reader = await openIndex(root);
   try {
+    if (delta?.complete) {
+      writeSnapshot(root, reader.meta, snapshotDataOf([...delta.chunks].sort(compareChunks), delta.edges));
+      return 'rebuilt';
+    }
     if (before && delta && !delta.paths.size && carrySnapshot(root, before, reader.meta)) return 'carried';
     if (before && delta && updateSnapshot(root, before, reader.meta, delta)) return 'updated';
     await rebuildSnapshot(reader);

@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { indexRepository } from '../../indexers/index-repository.js';
 import { openIndex } from '../../indexers/store/index.js';
+import { LanceIndexReader } from '../../indexers/store/reader.js';
 import type { IndexMeta } from '../../indexers/types.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { packContext, search } from '../../src/retrieval/index.js';
@@ -60,6 +61,24 @@ describe('retrieval snapshot kept current by the index run', () => {
     expect((await search(reader, 'compute_discount', 1))[0]).toMatchObject({ name: 'compute_discount' });
     expect(loads).toBe(0);
     await reader.close();
+  });
+
+  it('of a run that writes the whole index is built from the rows it wrote, equal to one read back from the store', async () => {
+    repo = makeRepo(SHOP_FILES);
+    const reads = vi.spyOn(LanceIndexReader.prototype, 'allChunks');
+    try {
+      await indexRepository(repo.root, config);
+      await indexRepository(repo.root, config, () => {}, { full: true });
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
+    const written = readSnapshot(repo.root, await metaOf(repo.root));
+    expect(written).not.toBeNull();
+    const results = await queries(repo.root);
+    const fresh = await rebuilt(repo.root);
+    expect(comparable(written!)).toEqual(fresh.snap);
+    expect(results).toEqual(fresh.results);
   });
 
   it('after an edit, an added file and a removed file, equals the snapshot rebuilt from the store', async () => {
