@@ -31,6 +31,36 @@ export interface ScoredDoc {
   score: number;
 }
 
+/** Documents as term ids: document d is `ids[docStart[d]]` up to `ids[docStart[d + 1]]`. */
+export interface TermIdDocs {
+  /** Each id's term; ids count up from 0 in the order the terms were first seen. */
+  terms: string[];
+  termIds: Map<string, number>;
+  ids: ArrayLike<number>;
+  docStart: ArrayLike<number>;
+}
+
+/** Token lists as term ids, assigned in first-seen order (so deterministic). */
+function termIdDocs(docs: Iterable<string[]>): TermIdDocs {
+  const termIds = new Map<string, number>();
+  const terms: string[] = [];
+  const ids: number[] = [];
+  const docStart: number[] = [0];
+  for (const tokens of docs) {
+    for (const t of tokens) {
+      let id = termIds.get(t);
+      if (id === undefined) {
+        id = terms.length;
+        termIds.set(t, id);
+        terms.push(t);
+      }
+      ids.push(id);
+    }
+    docStart.push(ids.length);
+  }
+  return { terms, termIds, ids, docStart };
+}
+
 /** BM25 over a fixed set of documents, each given as its tokens. */
 export class Bm25Index {
   readonly docs: number;
@@ -44,7 +74,7 @@ export class Bm25Index {
   private readonly k1: number;
   private readonly b: number;
 
-  constructor(docs: Iterable<string[]> | Bm25Parts, opts: Bm25Options = {}) {
+  constructor(docs: Iterable<string[]> | Bm25Parts | TermIdDocs, opts: Bm25Options = {}) {
     if ('postDoc' in docs) {
       this.restored = docs;
       this.k1 = docs.k1;
@@ -61,33 +91,23 @@ export class Bm25Index {
       return;
     }
     this.restored = undefined;
-    const terms = new Map<string, number>();
-    this.terms = terms;
+    const byId = 'docStart' in docs ? docs : termIdDocs(docs);
+    this.terms = byId.termIds;
     this.k1 = opts.k1 ?? 1.2;
     this.b = opts.b ?? 0.75;
-    // First pass: term ids (assigned in first-seen order, so deterministic) and document frequencies.
-    const ids: number[] = [];
-    const docStart: number[] = [0];
-    const df: number[] = [];
-    const lastDoc: number[] = [];
-    let doc = 0;
-    for (const tokens of docs) {
-      for (const t of tokens) {
-        let id = terms.get(t);
-        if (id === undefined) {
-          id = df.length;
-          terms.set(t, id);
-          df.push(0);
-          lastDoc.push(-1);
-        }
-        if (lastDoc[id] !== doc) {
-          lastDoc[id] = doc;
+    const { ids, docStart } = byId;
+    const doc = docStart.length - 1;
+    // Document frequencies first, to size each term's run of postings.
+    const df = new Uint32Array(byId.terms.length);
+    const lastDoc = new Int32Array(byId.terms.length).fill(-1);
+    for (let d = 0; d < doc; d++) {
+      for (let k = docStart[d]!; k < docStart[d + 1]!; k++) {
+        const id = ids[k]!;
+        if (lastDoc[id] !== d) {
+          lastDoc[id] = d;
           df[id]!++;
         }
-        ids.push(id);
       }
-      docStart.push(ids.length);
-      doc++;
     }
     this.docs = doc;
     this.start = new Uint32Array(df.length + 1);
@@ -196,4 +216,44 @@ export function topOf(scores: ArrayLike<number>, candidates: number[], k: number
   for (const d of pool) if (scores[d]! > 0) out.push({ doc: d, score: scores[d]! });
   out.sort((a, b) => b.score - a.score || a.doc - b.doc);
   return out.slice(0, k);
+}
+
+/**
+ * BM25 over chunks and over the files they make up, built together: file `f` is `fileTokens(f)` followed by
+ * the tokens of chunks `fileStarts[f]` up to `fileStarts[f + 1]`. Each chunk token is looked up once, and
+ * both indexes equal those built from the token lists apart.
+ */
+export function chunkAndFileIndexes(
+  chunkDocs: Iterable<string[]>,
+  fileStarts: ArrayLike<number>,
+  fileTokens: (f: number) => string[],
+  opts: Bm25Options = {},
+): { chunks: Bm25Index; files: Bm25Index } {
+  const c = termIdDocs(chunkDocs);
+  const termIds = new Map<string, number>();
+  const terms: string[] = [];
+  const idOf = (t: string): number => {
+    let id = termIds.get(t);
+    if (id === undefined) {
+      id = terms.length;
+      termIds.set(t, id);
+      terms.push(t);
+    }
+    return id;
+  };
+  // A chunk term's id among the files' terms, once it has one.
+  const fileIdOf = new Int32Array(c.terms.length).fill(-1);
+  const ids: number[] = [];
+  const docStart: number[] = [0];
+  for (let f = 0; f + 1 < fileStarts.length; f++) {
+    for (const t of fileTokens(f)) ids.push(idOf(t));
+    for (let k = c.docStart[fileStarts[f]!]!, end = c.docStart[fileStarts[f + 1]!]!; k < end; k++) {
+      const chunkId = c.ids[k]!;
+      let id = fileIdOf[chunkId]!;
+      if (id < 0) fileIdOf[chunkId] = id = idOf(c.terms[chunkId]!);
+      ids.push(id);
+    }
+    docStart.push(ids.length);
+  }
+  return { chunks: new Bm25Index(c, opts), files: new Bm25Index({ terms, termIds, ids, docStart }, opts) };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Bm25Index } from '../../src/retrieval/bm25.js';
+import { Bm25Index, chunkAndFileIndexes } from '../../src/retrieval/bm25.js';
 
 /** BM25 computed the plain way, for comparison. */
 function naive(docs: string[][], query: string[], k1 = 1.2, b = 0.75): number[] {
@@ -47,5 +47,22 @@ describe('Bm25Index', () => {
     expect(index.docFreq('zz')).toBe(0);
     expect([...index.postings('b2')]).toEqual([0, 1]);
     expect(index.search(['zz'], 3)).toEqual([]);
+  });
+});
+
+describe('chunk and file indexes built together', () => {
+  it('equal the indexes built from each chunk and from each file\'s own tokens then its chunks\'', () => {
+    const word = fc.constantFrom('alpha', 'beta', 'gamma', 'delta', 'path', 'src', 'x');
+    fc.assert(
+      fc.property(fc.array(fc.record({ path: fc.array(word, { maxLength: 3 }), chunks: fc.array(fc.array(word, { maxLength: 8 }), { maxLength: 4 }) }), { maxLength: 6 }), (files) => {
+        const chunkDocs = files.flatMap((f) => f.chunks);
+        const starts = [0];
+        for (const f of files) starts.push(starts.at(-1)! + f.chunks.length);
+        const both = chunkAndFileIndexes(chunkDocs, starts, (f) => files[f]!.path, { k1: 1.5, b: 0.6 });
+        expect(both.chunks.parts()).toEqual(new Bm25Index(chunkDocs, { k1: 1.5, b: 0.6 }).parts());
+        expect(both.files.parts()).toEqual(new Bm25Index(files.map((f) => [...f.path, ...f.chunks.flat()]), { k1: 1.5, b: 0.6 }).parts());
+      }),
+      { numRuns: 200 },
+    );
   });
 });
