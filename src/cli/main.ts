@@ -14,8 +14,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+let watchingOutput = false;
+
+/**
+ * A reader that stops early (`ragent search … | head`) closes the pipe: the output is finished, not failed, so
+ * the process ends quietly instead of dying on the unhandled write error.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  if (watchingOutput) return;
+  watchingOutput = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : 1));
+  }
+}
+
 /** Run the CLI and return the exit code: 0 ok, 1 failure, 2 usage or configuration error, 3 model unavailable. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenOutputCloses();
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

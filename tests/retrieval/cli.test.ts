@@ -35,6 +35,20 @@ afterAll(async () => {
 });
 
 describe('ragent search and context', () => {
+  it('ends quietly when the reader of its output stops early (`| head`)', async () => {
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'ragent.js'), 'search', '--k', '50', 'discount'], {
+      cwd: fx.repo.root,
+      env: { ...process.env, RAGENT_FROM_SOURCE: '1', HOME: fx.repo.root },
+    });
+    // The read end is gone before anything is written: every write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('search --json prints ranked symbols with the signals that matched', async () => {
     const { code, stdout } = await ragent(fx.repo.root, 'search', '--json', '--k', '3', 'compute_discount returns the wrong value');
     expect(code).toBe(0);
