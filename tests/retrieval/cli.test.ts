@@ -84,6 +84,16 @@ describe('ragent search and context', () => {
     writeFileSync(file, task);
     const b = await inProcess('--repo', fx.repo.root, 'context', '--json', '--budget', '300', '--task-file', file);
     expect(JSON.parse(b.stdout)).toEqual(ctx);
+    // Unquoted words are one task, as a shell user types it.
+    const c = await inProcess('--repo', fx.repo.root, 'context', '--json', '--budget', '300', ...task.split(' '));
+    expect(JSON.parse(c.stdout)).toEqual(ctx);
+  });
+
+  it('search takes an unquoted query as the same query', async () => {
+    const quoted = await inProcess('--repo', fx.repo.root, 'search', '--json', 'reserve stock in the warehouse');
+    const words = await inProcess('--repo', fx.repo.root, 'search', '--json', 'reserve', 'stock', 'in', 'the', 'warehouse');
+    expect(words.code).toBe(0);
+    expect(JSON.parse(words.stdout)).toEqual(JSON.parse(quoted.stdout));
   });
 
   it('context counts with the stored calibration of the configured model', async () => {

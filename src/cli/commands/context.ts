@@ -59,9 +59,9 @@ export function registerContext(program: Command): void {
   program
     .command('context')
     .description('the packed context for a task: named code, top symbols with imports and class headers, a repository map')
-    .argument('[task]', 'the task or issue text')
+    .argument('[task...]', 'the task or issue text (quotes optional)')
     .option('--budget <tokens>', 'token budget (default: the model window minus its reserve, else retrieval.budget)')
     .option('--task-file <file>', 'read the task from a file')
     .option('--json', 'print {budget, tokens, tokenizer, items, text} as JSON')
-    .action(async (task: string | undefined, flags: ContextFlags, cmd: Command) => runContext(task, flags, cmd));
+    .action(async (task: string[], flags: ContextFlags, cmd: Command) => runContext(task.length ? task.join(' ') : undefined, flags, cmd));
 }

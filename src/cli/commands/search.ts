@@ -64,9 +64,9 @@ export function registerSearch(program: Command): void {
   program
     .command('search')
     .description('ranked symbols (or files) of the index for a query, with the signals that matched')
-    .argument('<query>', 'what to look for: words, identifiers, a stack trace, an error message')
+    .argument('<query...>', 'what to look for: words, identifiers, a stack trace, an error message (quotes optional)')
     .option('--k <n>', 'how many results', '10')
     .option('--files', 'rank files instead of symbols')
     .option('--json', 'print JSON')
-    .action(async (query: string, flags: SearchFlags, cmd: Command) => runSearch(query, flags, cmd));
+    .action(async (query: string[], flags: SearchFlags, cmd: Command) => runSearch(query.join(' '), flags, cmd));
 }
