@@ -42,11 +42,16 @@ export interface TermIdDocs {
 
 /** Token lists as term ids, assigned in first-seen order (so deterministic). */
 function termIdDocs(docs: Iterable<string[]>): TermIdDocs {
+  const list = Array.isArray(docs) ? (docs as string[][]) : [...docs];
+  let total = 0;
+  for (const tokens of list) total += tokens.length;
+  // Typed arrays sized up front: millions of ids in a growing array cost copies and collector time.
+  const ids = new Uint32Array(total);
+  const docStart = new Uint32Array(list.length + 1);
   const termIds = new Map<string, number>();
   const terms: string[] = [];
-  const ids: number[] = [];
-  const docStart: number[] = [0];
-  for (const tokens of docs) {
+  let n = 0;
+  list.forEach((tokens, d) => {
     for (const t of tokens) {
       let id = termIds.get(t);
       if (id === undefined) {
@@ -54,10 +59,10 @@ function termIdDocs(docs: Iterable<string[]>): TermIdDocs {
         termIds.set(t, id);
         terms.push(t);
       }
-      ids.push(id);
+      ids[n++] = id;
     }
-    docStart.push(ids.length);
-  }
+    docStart[d + 1] = n;
+  });
   return { terms, termIds, ids, docStart };
 }
 
@@ -241,19 +246,24 @@ export function chunkAndFileIndexes(
     }
     return id;
   };
+  const files = Math.max(0, fileStarts.length - 1);
+  const own: string[][] = [];
+  let total = c.ids.length;
+  for (let f = 0; f < files; f++) total += (own[f] = fileTokens(f)).length;
   // A chunk term's id among the files' terms, once it has one.
   const fileIdOf = new Int32Array(c.terms.length).fill(-1);
-  const ids: number[] = [];
-  const docStart: number[] = [0];
-  for (let f = 0; f + 1 < fileStarts.length; f++) {
-    for (const t of fileTokens(f)) ids.push(idOf(t));
+  const ids = new Uint32Array(total);
+  const docStart = new Uint32Array(files + 1);
+  let n = 0;
+  for (let f = 0; f < files; f++) {
+    for (const t of own[f]!) ids[n++] = idOf(t);
     for (let k = c.docStart[fileStarts[f]!]!, end = c.docStart[fileStarts[f + 1]!]!; k < end; k++) {
       const chunkId = c.ids[k]!;
       let id = fileIdOf[chunkId]!;
       if (id < 0) fileIdOf[chunkId] = id = idOf(c.terms[chunkId]!);
-      ids.push(id);
+      ids[n++] = id;
     }
-    docStart.push(ids.length);
+    docStart[f + 1] = n;
   }
   return { chunks: new Bm25Index(c, opts), files: new Bm25Index({ terms, termIds, ids, docStart }, opts) };
 }
