@@ -40,6 +40,17 @@ export interface TermIdDocs {
   docStart: ArrayLike<number>;
 }
 
+/** The id of `term` in a dictionary of terms numbered in first-seen order, adding it when new. */
+function termId(termIds: Map<string, number>, terms: string[], term: string): number {
+  let id = termIds.get(term);
+  if (id === undefined) {
+    id = terms.length;
+    termIds.set(term, id);
+    terms.push(term);
+  }
+  return id;
+}
+
 /** Token lists as term ids, assigned in first-seen order (so deterministic). */
 function termIdDocs(docs: Iterable<string[]>): TermIdDocs {
   const list = Array.isArray(docs) ? (docs as string[][]) : [...docs];
@@ -52,15 +63,7 @@ function termIdDocs(docs: Iterable<string[]>): TermIdDocs {
   const terms: string[] = [];
   let n = 0;
   list.forEach((tokens, d) => {
-    for (const t of tokens) {
-      let id = termIds.get(t);
-      if (id === undefined) {
-        id = terms.length;
-        termIds.set(t, id);
-        terms.push(t);
-      }
-      ids[n++] = id;
-    }
+    for (const t of tokens) ids[n++] = termId(termIds, terms, t);
     docStart[d + 1] = n;
   });
   return { terms, termIds, ids, docStart };
@@ -237,15 +240,6 @@ export function chunkAndFileIndexes(
   const c = termIdDocs(chunkDocs);
   const termIds = new Map<string, number>();
   const terms: string[] = [];
-  const idOf = (t: string): number => {
-    let id = termIds.get(t);
-    if (id === undefined) {
-      id = terms.length;
-      termIds.set(t, id);
-      terms.push(t);
-    }
-    return id;
-  };
   const files = Math.max(0, fileStarts.length - 1);
   const own: string[][] = [];
   let total = c.ids.length;
@@ -256,11 +250,11 @@ export function chunkAndFileIndexes(
   const docStart = new Uint32Array(files + 1);
   let n = 0;
   for (let f = 0; f < files; f++) {
-    for (const t of own[f]!) ids[n++] = idOf(t);
+    for (const t of own[f]!) ids[n++] = termId(termIds, terms, t);
     for (let k = c.docStart[fileStarts[f]!]!, end = c.docStart[fileStarts[f + 1]!]!; k < end; k++) {
       const chunkId = c.ids[k]!;
       let id = fileIdOf[chunkId]!;
-      if (id < 0) fileIdOf[chunkId] = id = idOf(c.terms[chunkId]!);
+      if (id < 0) fileIdOf[chunkId] = id = termId(termIds, terms, c.terms[chunkId]!);
       ids[n++] = id;
     }
     docStart[f + 1] = n;
